@@ -1,0 +1,94 @@
+/* aggregate.h - hourly counters keyed by sensor, source country and port.
+ *
+ * A key packs (sensor, country, protocol, port) into 53 bits so that rows
+ * sort by sensor, then country, then protocol and port.  A mask of DS_DIM_*
+ * bits says which of the fields a row set keeps; the others are zero.
+ *
+ * ds_agg counts packets and distinct sources per (hour, key) and hands each
+ * finished hour to its emit callback, sorted by key.  An hour is finished when
+ * packet time has moved DS_AGG_LAG_HOURS past it, or when the table reaches its
+ * key or memory budget (then everything is emitted; the store merges). */
+#ifndef DARKSCOPE_AGGREGATE_H
+#define DARKSCOPE_AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darkscope/record.h"
+#include "darkscope/sketch.h"
+
+#define DS_DIM_PORT 1u   /* protocol and destination port / ICMP type */
+#define DS_DIM_CC 2u     /* source country */
+#define DS_DIM_SENSOR 4u /* sensor */
+#define DS_DIM_ALL 7u
+#define DS_NMASKS 8u
+
+static inline uint64_t ds_key(unsigned sensor, unsigned cc, unsigned proto, uint32_t port)
+{
+	return (uint64_t)(sensor & 0xffff) << 37 | (uint64_t)(cc & 0x3ff) << 27 |
+	       (uint64_t)(proto & 0x1ff) << 18 | (port & 0x3ffff);
+}
+static inline unsigned ds_key_sensor(uint64_t k) { return (unsigned)(k >> 37 & 0xffff); }
+static inline unsigned ds_key_cc(uint64_t k) { return (unsigned)(k >> 27 & 0x3ff); }
+static inline unsigned ds_key_proto(uint64_t k) { return (unsigned)(k >> 18 & 0x1ff); }
+static inline uint32_t ds_key_port(uint64_t k) { return (uint32_t)(k & 0x3ffff); }
+
+/* Keep only the fields of dims in k. */
+static inline uint64_t ds_key_mask(uint64_t k, unsigned dims)
+{
+	uint64_t m = 0;
+	if (dims & DS_DIM_PORT)
+		m |= (1ull << 27) - 1;
+	if (dims & DS_DIM_CC)
+		m |= 0x3ffull << 27;
+	if (dims & DS_DIM_SENSOR)
+		m |= 0xffffull << 37;
+	return k & m;
+}
+
+/* One aggregated row.  Rows built in memory own sk; rows read back from a
+ * store instead point enc/enclen at an encoded sketch they do not own. */
+struct ds_row {
+	uint64_t key;
+	uint64_t packets;
+	struct ds_sketch sk;
+	const uint8_t *enc;
+	size_t enclen;
+};
+
+/* Receives the rows of one finished hour, sorted by key.  The rows (and their
+ * sketches) stay owned by the caller.  Returns 0 or a negative code. */
+typedef int (*ds_emit_fn)(void *ctx, int32_t hour, const struct ds_row *rows, size_t n);
+
+struct ds_agg__ent;
+
+struct ds_agg {
+	struct ds_agg__ent *tab;
+	size_t cap, n;
+	size_t max_keys;     /* flush everything past this many keys */
+	size_t max_bytes;    /* ... or past this many bytes of sketches */
+	size_t sk_bytes;
+	int32_t max_hour, min_hour;
+	ds_emit_fn emit;
+	void *ctx;
+	int err;             /* first error from emit or allocation */
+};
+
+int ds_agg_init(struct ds_agg *a, size_t max_keys, size_t max_bytes, ds_emit_fn emit, void *ctx);
+
+/* Count p (sensor, cc and srchash set).  Returns 0 or the first error. */
+int ds_agg_add(struct ds_agg *a, const struct ds_pkt *p);
+
+/* Emit every hour still held. */
+int ds_agg_flush(struct ds_agg *a);
+
+void ds_agg_free(struct ds_agg *a);
+
+/* Sum rows (sorted or not) into the rows of mask `dims`: masked keys, packets
+ * added, sketches merged.  *out is sorted by key and owned by the caller
+ * (ds_rows_free).  Returns the number of rows or a negative code. */
+long ds_rollup(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row **out);
+
+void ds_rows_free(struct ds_row *rows, size_t n);
+
+#endif

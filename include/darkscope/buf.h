@@ -1,0 +1,34 @@
+/* buf.h - a growable byte buffer with a hard cap, and varints.
+ * ds_buf_put* return 0 or -DS_E_NOMEM / -DS_E_LIMIT; the buffer owns data. */
+#ifndef DARKSCOPE_BUF_H
+#define DARKSCOPE_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ds_buf {
+	uint8_t *data;
+	size_t len, cap, max; /* max = 0: 1 GiB */
+};
+
+int ds_buf_reserve(struct ds_buf *b, size_t extra);
+int ds_buf_put(struct ds_buf *b, const void *p, size_t n);
+int ds_buf_putv(struct ds_buf *b, uint64_t v); /* LEB128 varint */
+void ds_buf_free(struct ds_buf *b);
+
+/* Read a varint from [*p, end); -1 when cut short or overlong. */
+static inline int ds_getv(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t c = *(*p)++;
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+#endif

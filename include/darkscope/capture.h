@@ -1,0 +1,78 @@
+/* capture.h - read packet records from pcap and pcapng files.
+ *
+ * A capture is opened from a path ("-" is standard input).  gzip and zstd
+ * compression are recognised by their magic and undone on the fly; plain files
+ * are mapped and read in place.  ds_capture_next() hands out one frame at a
+ * time; its data pointer stays valid until the next call.  A digest of the raw
+ * bytes (XXH3-128) is available once the whole input has been read. */
+#ifndef DARKSCOPE_CAPTURE_H
+#define DARKSCOPE_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darkscope/limits.h"
+
+struct ds_src; /* byte source: mapped file or decompressing stream */
+
+struct ds_frame {
+	int64_t ts_sec;       /* seconds since the epoch */
+	uint32_t ts_nsec;     /* nanoseconds within the second */
+	uint32_t linktype;    /* LINKTYPE_* of the interface */
+	uint32_t caplen;      /* bytes present at data */
+	uint32_t origlen;     /* bytes on the wire */
+	const uint8_t *data;
+	uint64_t offset;      /* offset of the record in the (uncompressed) stream */
+};
+
+struct ds_iface {
+	uint32_t linktype;
+	uint32_t snaplen;
+	uint64_t tsdiv;       /* timestamp units per second */
+	int64_t tsoff;        /* if_tsoffset, seconds */
+};
+
+enum ds_capfmt { DS_CAP_PCAP = 1, DS_CAP_PCAPNG = 2 };
+
+struct ds_capture {
+	struct ds_src *src;
+	char path[512];
+	enum ds_capfmt fmt;
+	int swapped;          /* byte order differs from the host's */
+	/* classic pcap */
+	uint32_t linktype, snaplen;
+	uint32_t tsdiv;       /* 1e6 or 1e9 */
+	/* pcapng */
+	struct ds_iface ifaces[DS_MAX_IFACES];
+	unsigned nifaces;
+	uint64_t records;     /* frames handed out */
+	int64_t last_ts;      /* for SPB, which has no time stamp */
+	uint32_t last_tsn;
+};
+
+/* Open path ("-" = stdin) and read its file header.  On failure the detail
+ * names the file and offset; nothing needs closing. */
+int ds_capture_open(struct ds_capture *c, const char *path);
+
+/* Next frame: 1 and *f filled, 0 at a clean end of input, or a negative code
+ * (-DS_E_TRUNCATED when the input ends inside a record). */
+int ds_capture_next(struct ds_capture *c, struct ds_frame *f);
+
+/* Read and digest the rest of the input (for the file digest). */
+int ds_capture_drain(struct ds_capture *c);
+
+/* XXH3-128 of every raw byte read so far, as 32 hex digits + NUL. */
+void ds_capture_digest(struct ds_capture *c, char out[33]);
+
+/* Byte offset reached in the raw input, for messages. */
+uint64_t ds_capture_offset(const struct ds_capture *c);
+
+void ds_capture_close(struct ds_capture *c);
+
+/* XXH3-128 of the raw bytes of a regular file (compressed or not). */
+int ds_file_digest(const char *path, char out[33]);
+
+/* Name of a link type ("EN10MB", ...) or NULL if darkscope cannot decode it. */
+const char *ds_linktype_name(uint32_t linktype);
+
+#endif

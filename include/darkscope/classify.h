@@ -1,0 +1,29 @@
+/* classify.h - per-packet annotations decided from the record alone.
+ *
+ * Sensor attribution: the sensor whose darknet prefix holds the destination
+ * (longest prefix wins); packets to no prefix go to sensor 0, "unattributed".
+ * A forced sensor (ingest --sensor) overrides the prefixes. */
+#ifndef DARKSCOPE_CLASSIFY_H
+#define DARKSCOPE_CLASSIFY_H
+
+#include "darkscope/config.h"
+#include "darkscope/record.h"
+
+struct ds_sensormap {
+	struct ds_prefix *pfx;   /* sorted longest first */
+	unsigned n;
+	const uint16_t *ids;     /* config index -> store id; NULL = identity */
+	int forced;              /* >= 0: every packet goes to this config index */
+};
+
+/* Build the lookup from cfg.  ids maps a config sensor index to the id used
+ * downstream (borrowed; must outlive m).  Returns 0 or -DS_E_NOMEM. */
+int ds_sensormap_init(struct ds_sensormap *m, const struct ds_config *cfg, const uint16_t *ids,
+		      int forced);
+
+/* Set p->sensor from p->dst. */
+void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p);
+
+void ds_sensormap_free(struct ds_sensormap *m);
+
+#endif

@@ -1,0 +1,34 @@
+/* geo.h - source country from a MaxMind-format database, behind a cache.
+ *
+ * Any MaxMind DB with country records works: GeoLite2/DB-IP layout
+ * {"country":{"iso_code":"JP"}} and ip-location-db's {"country_code":"JP"}.
+ * Addresses the database does not know are "ZZ".  One ds_geo per thread: the
+ * cache is not shared; the mapped database is shared by the kernel. */
+#ifndef DARKSCOPE_GEO_H
+#define DARKSCOPE_GEO_H
+
+#include <stdint.h>
+
+#include "darkscope/record.h"
+
+struct ds_geo;
+
+/* Open the database at path (NULL or "" = none: every source is ZZ).  The
+ * detail on failure names the path and libmaxminddb's reason. */
+int ds_geo_open(struct ds_geo **out, const char *path);
+
+/* Set p->cc and p->srchash for p->src (cached). */
+void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p);
+
+/* Country of addr (16 bytes, IPv4 mapped) straight from the database. */
+uint16_t ds_geo_lookup(struct ds_geo *g, const uint8_t addr[16]);
+
+/* The 32-bit source hash used by the sketches. */
+uint32_t ds_src_hash(const uint8_t addr[16]);
+
+/* Cache statistics since open. */
+void ds_geo_stats(const struct ds_geo *g, uint64_t *hits, uint64_t *misses);
+
+void ds_geo_close(struct ds_geo *g);
+
+#endif

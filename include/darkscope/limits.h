@@ -1,0 +1,42 @@
+/* limits.h - every hard cap darkscope applies to input, with its unit.
+ * Anything built from file or network input is bounded by one of these. */
+#ifndef DARKSCOPE_LIMITS_H
+#define DARKSCOPE_LIMITS_H
+
+/* bytes: largest packet record accepted from a capture (libpcap's own cap). */
+#define DS_MAX_RECORD (256u * 1024u)
+/* bytes: largest pcapng block accepted. */
+#define DS_MAX_BLOCK (16u * 1024u * 1024u)
+/* count: pcapng interfaces per section. */
+#define DS_MAX_IFACES 256
+/* count: 802.1Q/802.1ad tags walked in one Ethernet frame. */
+#define DS_MAX_VLAN 8
+/* count: IPv6 extension headers walked before giving up. */
+#define DS_MAX_V6_EXT 16
+/* count: sensors in one configuration (id 0 is "unattributed"). */
+#define DS_MAX_SENSORS 4096
+/* count: darknet prefixes over all sensors. */
+#define DS_MAX_PREFIXES 65536
+/* bytes: longest configuration line. */
+#define DS_MAX_CONFIG_LINE 4096
+/* bytes: a sensor name or alias. */
+#define DS_MAX_NAME 128
+/* log2(entries): source-address cache in front of the GeoIP database. */
+#define DS_GEO_CACHE_BITS 16
+/* HyperLogLog precision (registers = 2^P); standard error 1.04/sqrt(2^P) = 0.81%. */
+#define DS_HLL_P 14
+/* distinct sources a sketch keeps exactly before turning into HyperLogLog. */
+#define DS_SPARSE_MAX 2048
+/* hours: an hour is written out once packet time is this far past it. */
+#define DS_AGG_LAG_HOURS 2
+/* count: aggregation keys held in memory before a forced flush (bounds RAM;
+ * override: ingest --max-keys). */
+#define DS_AGG_MAX_KEYS (1u << 20)
+/* bytes: read buffer for compressed and piped input. */
+#define DS_READ_CHUNK (1u << 20)
+/* count: rows one query may return before truncation (-n caps it further). */
+#define DS_MAX_QUERY_ROWS 100000
+/* count: worker threads for ingest (-j). */
+#define DS_MAX_THREADS 64
+
+#endif

@@ -1,0 +1,72 @@
+/* store.h - where hourly rows live: one interface, several backends.
+ *
+ * A store keeps, for every hour and every mask of DS_DIM_* dimensions, the
+ * rows of that hour summed over the dimensions the mask leaves out.  Ingest
+ * writes through put() inside a transaction; analysis reads through scan().
+ * A backend is one file filling a struct ds_store_ops and one line in the
+ * table in store.c.  docs/store.md describes the SQLite schema and the
+ * segment encoding. */
+#ifndef DARKSCOPE_STORE_H
+#define DARKSCOPE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darkscope/aggregate.h"
+
+struct ds_store;
+
+struct ds_file_info {
+	char digest[33];     /* XXH3-128 of the raw file bytes */
+	const char *path;
+	uint64_t packets;
+	int64_t first_ts, last_ts;
+	int partial;         /* complete records only: the file was cut short */
+};
+
+struct ds_sensor_row {
+	uint16_t id;
+	char name[128];
+	char alias[128];
+};
+
+/* Called per stored hour with its rows (enc set, sk empty), sorted by key. */
+typedef int (*ds_scan_fn)(void *ctx, int32_t hour, const struct ds_row *rows, size_t n);
+
+struct ds_store_ops {
+	const char *name;
+	/* Does this backend take uri?  (e.g. a "clickhouse://" prefix) */
+	int (*accepts)(const char *uri);
+	int (*open)(struct ds_store **out, const char *uri);
+	void (*close)(struct ds_store *s);
+	int (*begin)(struct ds_store *s);
+	int (*commit)(struct ds_store *s);
+	int (*rollback)(struct ds_store *s);
+	/* 1 and *info filled when digest was ingested before, 0 when not. */
+	int (*file_seen)(struct ds_store *s, const char *digest, struct ds_file_info *info,
+			 char *path, size_t pathcap);
+	int (*file_add)(struct ds_store *s, const struct ds_file_info *fi);
+	/* Id of sensor name, created with alias if new (alias updated if given). */
+	int (*sensor_id)(struct ds_store *s, const char *name, const char *alias, uint16_t *id);
+	/* All sensors; *out owned by the caller (free). */
+	int (*sensors)(struct ds_store *s, struct ds_sensor_row **out, size_t *n);
+	/* Add rows (sorted by key, masked to dims) to the stored hour. */
+	int (*put)(struct ds_store *s, int32_t hour, unsigned dims, const struct ds_row *rows,
+		   size_t n);
+	/* Visit hours in [h0, h1) of mask dims, in order. */
+	int (*scan)(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1, ds_scan_fn fn,
+		    void *ctx);
+	/* First and last stored hour (0 when empty). */
+	int (*span)(struct ds_store *s, int32_t *first, int32_t *last);
+};
+
+struct ds_store {
+	const struct ds_store_ops *ops;
+};
+
+/* Open uri with the first backend that accepts it. */
+int ds_store_open(struct ds_store **out, const char *uri);
+
+extern const struct ds_store_ops ds_store_sqlite;
+
+#endif

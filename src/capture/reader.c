@@ -1,0 +1,352 @@
+/* reader.c - classic pcap and pcapng record parsing over a byte source.
+ *
+ * Byte order is taken from each file's magic; every field is read with an
+ * explicit order, so nothing depends on the host.  Every length is checked
+ * against the block, the snap length and DS_MAX_RECORD before use. */
+#include "darkscope/capture.h"
+
+#include "capture/src.h"
+#include "darkscope/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCAPNG_SHB 0x0A0D0D0Au
+#define PCAPNG_IDB 1u
+#define PCAPNG_OPB 2u
+#define PCAPNG_SPB 3u
+#define PCAPNG_EPB 6u
+
+static uint32_t rd32(const uint8_t *p, int be)
+{
+	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+		  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static uint16_t rd16(const uint8_t *p, int be)
+{
+	return be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+const char *ds_linktype_name(uint32_t lt)
+{
+	switch (lt) {
+	case 0: return "NULL";
+	case 1: return "EN10MB";
+	case 12: case 14: case 101: return "RAW";
+	case 108: return "LOOP";
+	case 113: return "LINUX_SLL";
+	case 228: return "IPV4";
+	case 229: return "IPV6";
+	case 276: return "LINUX_SLL2";
+	default: return NULL;
+	}
+}
+
+static int check_linktype(struct ds_capture *c, uint32_t lt, unsigned iface)
+{
+	if (ds_linktype_name(lt))
+		return 0;
+	return ds_fail(DS_E_UNSUPPORTED, "%s: unsupported link type %u (interface %u) at offset %llu",
+		       c->path, lt, iface, (unsigned long long)ds_src_pos(c->src));
+}
+
+static int open_pcap(struct ds_capture *c, const uint8_t *h)
+{
+	static const struct { uint8_t m[4]; int be; uint32_t div; } magics[] = {
+		{{0xd4, 0xc3, 0xb2, 0xa1}, 0, 1000000}, {{0xa1, 0xb2, 0xc3, 0xd4}, 1, 1000000},
+		{{0x4d, 0x3c, 0xb2, 0xa1}, 0, 1000000000}, {{0xa1, 0xb2, 0x3c, 0x4d}, 1, 1000000000},
+	};
+	for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++) {
+		if (memcmp(h, magics[i].m, 4) != 0)
+			continue;
+		c->fmt = DS_CAP_PCAP;
+		c->swapped = magics[i].be;
+		c->tsdiv = magics[i].div;
+		c->snaplen = rd32(h + 16, c->swapped);
+		c->linktype = rd32(h + 20, c->swapped) & 0x0FFFFFFFu;
+		ds_src_skip(c->src, 24);
+		return check_linktype(c, c->linktype, 0);
+	}
+	return 1; /* not classic pcap */
+}
+
+int ds_capture_open(struct ds_capture *c, const char *path)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->path, sizeof c->path, "%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
+	int rc = ds_src_open(&c->src, path);
+	if (rc < 0)
+		return rc;
+	const uint8_t *h;
+	long n = ds_src_get(c->src, 24, &h);
+	if (n < 0) {
+		rc = (int)n;
+		goto err;
+	}
+	if (n >= 4 && rd32(h, 0) == PCAPNG_SHB) {
+		c->fmt = DS_CAP_PCAPNG; /* the SHB is parsed as the first block */
+		return 0;
+	}
+	if (n < 24) {
+		rc = ds_fail(n == 0 ? DS_E_FORMAT : DS_E_TRUNCATED,
+			     "%s: %s (%ld bytes; a capture header needs 24)", c->path,
+			     n == 0 ? "empty file" : "too short to be a capture", n);
+		goto err;
+	}
+	rc = open_pcap(c, h);
+	if (rc == 1)
+		rc = ds_fail(DS_E_FORMAT, "%s: not a pcap or pcapng capture (magic %02x%02x%02x%02x)",
+			     c->path, h[0], h[1], h[2], h[3]);
+	if (rc < 0)
+		goto err;
+	return 0;
+err:
+	ds_src_close(c->src);
+	c->src = NULL;
+	return rc;
+}
+
+static int truncated(struct ds_capture *c, uint64_t off, const char *what, size_t want, long have)
+{
+	return ds_fail(DS_E_TRUNCATED,
+		       "%s: truncated at offset %llu: %s needs %zu bytes, %ld remain (after %llu complete records)",
+		       c->path, (unsigned long long)off, what, want, have,
+		       (unsigned long long)c->records);
+}
+
+static int next_pcap(struct ds_capture *c, struct ds_frame *f)
+{
+	const uint8_t *h;
+	uint64_t off = ds_src_pos(c->src);
+	long n = ds_src_get(c->src, 16, &h);
+	if (n <= 0)
+		return (int)n;
+	if (n < 16)
+		return truncated(c, off, "record header", 16, n);
+	uint32_t caplen = rd32(h + 8, c->swapped), origlen = rd32(h + 12, c->swapped);
+	if (caplen > DS_MAX_RECORD || (c->snaplen && caplen > c->snaplen))
+		return ds_fail(DS_E_FORMAT,
+			       "%s: record %llu at offset %llu: length %u exceeds the snap length %u",
+			       c->path, (unsigned long long)c->records + 1, (unsigned long long)off,
+			       caplen, c->snaplen);
+	f->ts_sec = rd32(h, c->swapped);
+	uint32_t frac = rd32(h + 4, c->swapped);
+	f->ts_nsec = c->tsdiv == 1000000 ? frac * 1000u : frac;
+	f->origlen = origlen;
+	n = ds_src_get(c->src, 16 + (size_t)caplen, &h);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < 16 + (size_t)caplen)
+		return truncated(c, off, "record", 16 + (size_t)caplen, n);
+	f->caplen = caplen;
+	f->data = h + 16;
+	f->linktype = c->linktype;
+	f->offset = off;
+	ds_src_skip(c->src, 16 + (size_t)caplen);
+	return 1;
+}
+
+/* Walk pcapng options in [p, end); calls back on if_tsresol / if_tsoffset. */
+static void idb_options(struct ds_capture *c, struct ds_iface *ifc, const uint8_t *p,
+			const uint8_t *end)
+{
+	while (end - p >= 4) {
+		uint16_t code = rd16(p, c->swapped), len = rd16(p + 2, c->swapped);
+		size_t padded = ((size_t)len + 3) & ~(size_t)3;
+		if (code == 0 || (size_t)(end - p - 4) < padded)
+			return;
+		if (code == 9 && len >= 1) {
+			uint8_t v = p[4];
+			uint64_t div = 1;
+			unsigned e = v & 0x7f;
+			if (v & 0x80) {
+				if (e < 63)
+					div = 1ull << e;
+			} else {
+				for (unsigned i = 0; i < e && i < 19; i++)
+					div *= 10;
+			}
+			ifc->tsdiv = div;
+		} else if (code == 14 && len == 8) {
+			uint64_t hi = rd32(p + 4, c->swapped), lo = rd32(p + 8, c->swapped);
+			ifc->tsoff = (int64_t)(c->swapped ? (hi << 32 | lo) : (lo << 32 | hi));
+		}
+		p += 4 + padded;
+	}
+}
+
+static int shb(struct ds_capture *c, uint64_t off)
+{
+	const uint8_t *h;
+	long n = ds_src_get(c->src, 12, &h);
+	if (n < 0)
+		return (int)n;
+	if (n < 12)
+		return truncated(c, off, "section header", 12, n);
+	if (memcmp(h + 8, "\x4d\x3c\x2b\x1a", 4) == 0)
+		c->swapped = 0;
+	else if (memcmp(h + 8, "\x1a\x2b\x3c\x4d", 4) == 0)
+		c->swapped = 1;
+	else
+		return ds_fail(DS_E_FORMAT, "%s: offset %llu: bad pcapng byte-order magic", c->path,
+			       (unsigned long long)off);
+	c->nifaces = 0;
+	return 0;
+}
+
+static void set_ts(struct ds_capture *c, const struct ds_iface *ifc, uint64_t ts,
+		   struct ds_frame *f)
+{
+	uint64_t div = ifc->tsdiv ? ifc->tsdiv : 1000000;
+	f->ts_sec = (int64_t)(ts / div) + ifc->tsoff;
+	f->ts_nsec = (uint32_t)((unsigned __int128)(ts % div) * 1000000000u / div);
+	c->last_ts = f->ts_sec;
+	c->last_tsn = f->ts_nsec;
+}
+
+/* Fill f from a packet block body; returns 1, or a negative code. */
+static int packet_block(struct ds_capture *c, uint32_t type, const uint8_t *b, uint32_t blen,
+			uint64_t off, struct ds_frame *f)
+{
+	const uint8_t *body = b + 8;
+	uint32_t room = blen - 12, hdr, ifid, caplen, origlen;
+	uint64_t ts = 0;
+	if (type == PCAPNG_SPB) {
+		hdr = 4;
+		ifid = 0;
+		if (room < hdr)
+			goto short_block;
+		origlen = rd32(body, c->swapped);
+		caplen = origlen;
+		if (ifid < c->nifaces && c->ifaces[0].snaplen && caplen > c->ifaces[0].snaplen)
+			caplen = c->ifaces[0].snaplen;
+		if (caplen > room - hdr)
+			caplen = room - hdr;
+	} else {
+		hdr = 20;
+		if (room < hdr)
+			goto short_block;
+		if (type == PCAPNG_EPB) {
+			ifid = rd32(body, c->swapped);
+		} else {
+			ifid = rd16(body, c->swapped);
+		}
+		ts = (uint64_t)rd32(body + 4, c->swapped) << 32 | rd32(body + 8, c->swapped);
+		caplen = rd32(body + 12, c->swapped);
+		origlen = rd32(body + 16, c->swapped);
+		if (caplen > room - hdr)
+			return ds_fail(DS_E_FORMAT,
+				       "%s: offset %llu: packet length %u exceeds its block (%u bytes)",
+				       c->path, (unsigned long long)off, caplen, room - hdr);
+	}
+	if (ifid >= c->nifaces)
+		return ds_fail(DS_E_FORMAT, "%s: offset %llu: packet names interface %u, only %u defined",
+			       c->path, (unsigned long long)off, ifid, c->nifaces);
+	const struct ds_iface *ifc = &c->ifaces[ifid];
+	if (caplen > DS_MAX_RECORD)
+		return ds_fail(DS_E_FORMAT, "%s: offset %llu: packet length %u exceeds the %u-byte limit",
+			       c->path, (unsigned long long)off, caplen, DS_MAX_RECORD);
+	int rc = check_linktype(c, ifc->linktype, ifid);
+	if (rc < 0)
+		return rc;
+	if (type == PCAPNG_SPB) {
+		f->ts_sec = c->last_ts;
+		f->ts_nsec = c->last_tsn;
+	} else {
+		set_ts(c, ifc, ts, f);
+	}
+	f->linktype = ifc->linktype;
+	f->caplen = caplen;
+	f->origlen = origlen;
+	f->data = body + hdr;
+	f->offset = off;
+	return 1;
+short_block:
+	return ds_fail(DS_E_FORMAT, "%s: offset %llu: block of %u bytes too short for its type %u",
+		       c->path, (unsigned long long)off, blen, type);
+}
+
+static int next_pcapng(struct ds_capture *c, struct ds_frame *f)
+{
+	for (;;) {
+		const uint8_t *b;
+		uint64_t off = ds_src_pos(c->src);
+		long n = ds_src_get(c->src, 8, &b);
+		if (n <= 0)
+			return (int)n;
+		if (n < 8)
+			return truncated(c, off, "block header", 8, n);
+		uint32_t type = rd32(b, c->swapped);
+		if (type == PCAPNG_SHB) {
+			int rc = shb(c, off);
+			if (rc < 0)
+				return rc;
+			n = ds_src_get(c->src, 8, &b);
+		}
+		uint32_t blen = rd32(b + 4, c->swapped);
+		if (blen < 12 || blen % 4 != 0 || blen > DS_MAX_BLOCK)
+			return ds_fail(DS_E_FORMAT, "%s: offset %llu: bad block length %u (type %u)",
+				       c->path, (unsigned long long)off, blen, type);
+		n = ds_src_get(c->src, blen, &b);
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n < blen)
+			return truncated(c, off, "block", blen, n);
+		if (rd32(b + blen - 4, c->swapped) != blen)
+			return ds_fail(DS_E_FORMAT, "%s: offset %llu: block trailer length differs from %u",
+				       c->path, (unsigned long long)off, blen);
+		int rc = 0;
+		if (type == PCAPNG_IDB) {
+			if (blen < 20)
+				return ds_fail(DS_E_FORMAT, "%s: offset %llu: interface block too short",
+					       c->path, (unsigned long long)off);
+			if (c->nifaces >= DS_MAX_IFACES)
+				return ds_fail(DS_E_LIMIT, "%s: offset %llu: more than %d interfaces",
+					       c->path, (unsigned long long)off, DS_MAX_IFACES);
+			struct ds_iface *ifc = &c->ifaces[c->nifaces++];
+			memset(ifc, 0, sizeof *ifc);
+			ifc->linktype = rd16(b + 8, c->swapped);
+			ifc->snaplen = rd32(b + 12, c->swapped);
+			ifc->tsdiv = 1000000;
+			idb_options(c, ifc, b + 16, b + blen - 4);
+		} else if (type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_OPB) {
+			rc = packet_block(c, type, b, blen, off, f);
+		}
+		if (rc < 0)
+			return rc;
+		ds_src_skip(c->src, blen);
+		if (rc == 1)
+			return 1;
+	}
+}
+
+int ds_capture_next(struct ds_capture *c, struct ds_frame *f)
+{
+	int rc = c->fmt == DS_CAP_PCAP ? next_pcap(c, f) : next_pcapng(c, f);
+	if (rc == 1)
+		c->records++;
+	return rc;
+}
+
+int ds_capture_drain(struct ds_capture *c)
+{
+	return ds_src_drain(c->src);
+}
+
+void ds_capture_digest(struct ds_capture *c, char out[33])
+{
+	ds_src_digest(c->src, out);
+}
+
+uint64_t ds_capture_offset(const struct ds_capture *c)
+{
+	return ds_src_pos(c->src);
+}
+
+void ds_capture_close(struct ds_capture *c)
+{
+	ds_src_close(c->src);
+	c->src = NULL;
+}

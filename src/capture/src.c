@@ -1,0 +1,326 @@
+/* src.c - mapped files and decompressing streams behind one window API. */
+#include "capture/src.h"
+
+#include "darkscope/capture.h"
+#include "darkscope/err.h"
+#include "darkscope/limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+enum kind { K_MAP, K_RAW, K_GZ, K_ZSTD };
+
+struct ds_src {
+	enum kind kind;
+	int fd;
+	const char *path;
+	/* K_MAP */
+	const uint8_t *map;
+	size_t maplen, mpos;
+	int digested;
+	/* streams: window buf[start, end) */
+	uint8_t *buf;
+	size_t cap, start, end;
+	uint64_t base;          /* stream offset of buf[0] */
+	uint8_t *in;            /* raw input chunk */
+	size_t inlen, inpos;
+	uint64_t rawoff;        /* raw bytes read */
+	int raweof, zdone;
+	z_stream z;
+	int zinit;
+	ZSTD_DStream *zs;
+	size_t zlast;           /* last ZSTD_decompressStream hint: 0 = frame complete */
+	XXH3_state_t *dig;
+	XXH128_hash_t mapdig;
+};
+
+static int read_raw(struct ds_src *s)
+{
+	if (s->inpos < s->inlen || s->raweof)
+		return 0;
+	ssize_t r;
+	do
+		r = read(s->fd, s->in, DS_READ_CHUNK);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return ds_fail(DS_E_IO, "%s: read error at byte %llu: %s", s->path,
+			       (unsigned long long)s->rawoff, strerror(errno));
+	if (r == 0) {
+		s->raweof = 1;
+		return 0;
+	}
+	XXH3_128bits_update(s->dig, s->in, (size_t)r);
+	s->inlen = (size_t)r;
+	s->inpos = 0;
+	s->rawoff += (uint64_t)r;
+	return 0;
+}
+
+/* Produce more uncompressed bytes at buf[end..cap).  Returns bytes added
+ * (0 at the end of the input) or a negative code. */
+static long produce(struct ds_src *s)
+{
+	for (;;) {
+		int rc = read_raw(s);
+		if (rc < 0)
+			return rc;
+		size_t avail = s->inlen - s->inpos;
+		if (avail == 0 && s->raweof) {
+			if (s->kind == K_GZ && s->zinit == 2)
+				return ds_fail(DS_E_TRUNCATED,
+					       "%s: gzip stream ends early at byte %llu", s->path,
+					       (unsigned long long)s->rawoff);
+			if (s->kind == K_ZSTD && s->zlast != 0)
+				return ds_fail(DS_E_TRUNCATED,
+					       "%s: zstd stream ends early at byte %llu", s->path,
+					       (unsigned long long)s->rawoff);
+			return 0;
+		}
+		size_t room = s->cap - s->end;
+		if (s->kind == K_RAW) {
+			size_t n = avail < room ? avail : room;
+			memcpy(s->buf + s->end, s->in + s->inpos, n);
+			s->inpos += n;
+			s->end += n;
+			return (long)n;
+		}
+		if (s->kind == K_GZ) {
+			if (s->zinit == 1 && avail == 0)
+				continue;
+			if (s->zinit == 1) { /* another gzip member follows */
+				inflateReset(&s->z);
+			}
+			s->zinit = 2;
+			s->z.next_in = s->in + s->inpos;
+			s->z.avail_in = (uInt)avail;
+			s->z.next_out = s->buf + s->end;
+			s->z.avail_out = (uInt)room;
+			int zr = inflate(&s->z, Z_NO_FLUSH);
+			size_t used = avail - s->z.avail_in, made = room - s->z.avail_out;
+			s->inpos += used;
+			s->end += made;
+			if (zr == Z_STREAM_END)
+				s->zinit = 1;
+			else if (zr != Z_OK && zr != Z_BUF_ERROR)
+				return ds_fail(DS_E_FORMAT, "%s: corrupt gzip stream near byte %llu: %s",
+					       s->path,
+					       (unsigned long long)(s->rawoff - (s->inlen - s->inpos)),
+					       s->z.msg ? s->z.msg : "inflate failed");
+			if (made)
+				return (long)made;
+			continue;
+		}
+		/* K_ZSTD */
+		ZSTD_inBuffer ib = {s->in + s->inpos, avail, 0};
+		ZSTD_outBuffer ob = {s->buf + s->end, room, 0};
+		size_t zr = ZSTD_decompressStream(s->zs, &ob, &ib);
+		if (ZSTD_isError(zr))
+			return ds_fail(DS_E_FORMAT, "%s: corrupt zstd stream near byte %llu: %s",
+				       s->path, (unsigned long long)(s->rawoff - (avail - ib.pos)),
+				       ZSTD_getErrorName(zr));
+		s->zlast = zr;
+		s->inpos += ib.pos;
+		s->end += ob.pos;
+		if (ob.pos)
+			return (long)ob.pos;
+	}
+}
+
+long ds_src_get(struct ds_src *s, size_t n, const uint8_t **p)
+{
+	if (s->kind == K_MAP) {
+		size_t avail = s->maplen - s->mpos;
+		*p = s->map + s->mpos;
+		return (long)(avail < n ? avail : n);
+	}
+	if (s->end - s->start < n) {
+		if (s->start > 0) { /* compact the window */
+			memmove(s->buf, s->buf + s->start, s->end - s->start);
+			s->base += s->start;
+			s->end -= s->start;
+			s->start = 0;
+		}
+		if (n > s->cap) {
+			size_t ncap = s->cap;
+			while (ncap < n)
+				ncap *= 2;
+			uint8_t *nb = realloc(s->buf, ncap);
+			if (!nb)
+				return ds_fail(DS_E_NOMEM, "%s: out of memory", s->path);
+			s->buf = nb;
+			s->cap = ncap;
+		}
+		while (s->end - s->start < n) {
+			long r = produce(s);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				break;
+		}
+	}
+	*p = s->buf + s->start;
+	size_t avail = s->end - s->start;
+	return (long)(avail < n ? avail : n);
+}
+
+void ds_src_skip(struct ds_src *s, size_t n)
+{
+	if (s->kind == K_MAP)
+		s->mpos += n;
+	else
+		s->start += n;
+}
+
+uint64_t ds_src_pos(const struct ds_src *s)
+{
+	return s->kind == K_MAP ? s->mpos : s->base + s->start;
+}
+
+uint64_t ds_src_rawpos(const struct ds_src *s)
+{
+	return s->kind == K_MAP ? s->mpos : s->rawoff - (s->inlen - s->inpos);
+}
+
+const char *ds_src_kind(const struct ds_src *s)
+{
+	return s->kind == K_GZ ? "gzip" : s->kind == K_ZSTD ? "zstd" : "plain";
+}
+
+int ds_src_drain(struct ds_src *s)
+{
+	if (s->kind == K_MAP)
+		return 0;
+	while (!s->raweof) {
+		s->inpos = s->inlen;
+		int rc = read_raw(s);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void ds_src_digest(struct ds_src *s, char out[33])
+{
+	XXH128_hash_t h;
+	if (s->kind == K_MAP) {
+		if (!s->digested) {
+			s->mapdig = XXH3_128bits(s->map, s->maplen);
+			s->digested = 1;
+		}
+		h = s->mapdig;
+	} else {
+		h = XXH3_128bits_digest(s->dig);
+	}
+	static const char hex[] = "0123456789abcdef";
+	uint64_t w[2] = {h.high64, h.low64};
+	for (int i = 0; i < 32; i++)
+		out[i] = hex[(w[i / 16] >> (60 - 4 * (i % 16))) & 15];
+	out[32] = 0;
+}
+
+void ds_src_close(struct ds_src *s)
+{
+	if (!s)
+		return;
+	if (s->map)
+		munmap((void *)s->map, s->maplen);
+	if (s->zinit)
+		inflateEnd(&s->z);
+	ZSTD_freeDStream(s->zs);
+	if (s->dig)
+		XXH3_freeState(s->dig);
+	if (s->fd > 0)
+		close(s->fd);
+	free(s->buf);
+	free(s->in);
+	free((void *)s->path);
+	free(s);
+}
+
+static int start_stream(struct ds_src *s)
+{
+	s->cap = DS_READ_CHUNK;
+	s->buf = malloc(s->cap);
+	s->in = malloc(DS_READ_CHUNK);
+	s->dig = XXH3_createState();
+	if (!s->buf || !s->in || !s->dig)
+		return ds_fail(DS_E_NOMEM, "%s: out of memory", s->path);
+	XXH3_128bits_reset(s->dig);
+	int rc = read_raw(s);
+	if (rc < 0)
+		return rc;
+	const uint8_t *m = s->in;
+	if (s->inlen >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+		s->kind = K_GZ;
+		if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+			return ds_fail(DS_E_NOMEM, "%s: cannot start gzip decoder", s->path);
+		s->zinit = 1;
+	} else if (s->inlen >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
+		s->kind = K_ZSTD;
+		s->zs = ZSTD_createDStream();
+		if (!s->zs || ZSTD_isError(ZSTD_initDStream(s->zs)))
+			return ds_fail(DS_E_NOMEM, "%s: cannot start zstd decoder", s->path);
+	} else {
+		s->kind = K_RAW;
+	}
+	return 0;
+}
+
+int ds_src_open(struct ds_src **out, const char *path)
+{
+	int rc;
+	struct ds_src *s = calloc(1, sizeof *s);
+	if (!s)
+		return ds_fail(DS_E_NOMEM, "%s: out of memory", path);
+	s->path = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	s->fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+	if (!s->path || s->fd < 0) {
+		rc = ds_fail(DS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+		goto err;
+	}
+	struct stat st;
+	uint8_t magic[4] = {0};
+	if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 4 &&
+	    pread(s->fd, magic, 4, 0) == 4 && !(magic[0] == 0x1f && magic[1] == 0x8b) &&
+	    !(magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, s->fd, 0);
+		if (m != MAP_FAILED) {
+			madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+			s->kind = K_MAP;
+			s->map = m;
+			s->maplen = (size_t)st.st_size;
+			*out = s;
+			return 0;
+		}
+	}
+	rc = start_stream(s);
+	if (rc < 0)
+		goto err;
+	*out = s;
+	return 0;
+err:
+	ds_src_close(s);
+	return rc;
+}
+
+int ds_file_digest(const char *path, char out[33])
+{
+	struct ds_src *s;
+	int rc = ds_src_open(&s, path);
+	if (rc < 0)
+		return rc;
+	if (s->kind != K_MAP)
+		rc = ds_src_drain(s);
+	if (rc == 0)
+		ds_src_digest(s, out);
+	ds_src_close(s);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/* src.h - byte source under the capture reader (internal to capture/).
+ *
+ * A plain regular file is mapped; anything else (stdin, pipes, gzip, zstd) is
+ * read through a growing window.  Either way the reader asks for n contiguous
+ * bytes at the current position and then skips past them. */
+#ifndef DARKSCOPE_CAPTURE_SRC_H
+#define DARKSCOPE_CAPTURE_SRC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ds_src;
+
+/* Open path ("-" = stdin).  The detail on failure names the path. */
+int ds_src_open(struct ds_src **out, const char *path);
+
+/* Make n bytes at the current position contiguous.  Returns n with *p set, a
+ * smaller count (>= 0) when the input ends first, or a negative code when the
+ * input is corrupt (compressed stream errors) or unreadable. */
+long ds_src_get(struct ds_src *s, size_t n, const uint8_t **p);
+
+/* Advance past n bytes already obtained with ds_src_get(). */
+void ds_src_skip(struct ds_src *s, size_t n);
+
+/* Offset of the current position in the uncompressed stream. */
+uint64_t ds_src_pos(const struct ds_src *s);
+
+/* Offset reached in the raw (possibly compressed) input. */
+uint64_t ds_src_rawpos(const struct ds_src *s);
+
+/* Read the rest of the raw input (for the digest). */
+int ds_src_drain(struct ds_src *s);
+
+/* XXH3-128 of the raw bytes read so far, as hex. */
+void ds_src_digest(struct ds_src *s, char out[33]);
+
+/* "gzip", "zstd" or "plain". */
+const char *ds_src_kind(const struct ds_src *s);
+
+void ds_src_close(struct ds_src *s);
+
+#endif

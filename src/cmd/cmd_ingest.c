@@ -1,0 +1,52 @@
+/* cmd_ingest.c - darkscope ingest [--sensor NAME] [--partial] FILE... */
+#include "cmd/cmd.h"
+
+#include "darkscope/err.h"
+#include "darkscope/geo.h"
+#include "darkscope/ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int ds_cmd_ingest(struct ds_ctx *c)
+{
+	struct ds_args *a = &c->args;
+	if (a->npos == 0)
+		return ds_cmd_fail(ds_fail(DS_E_USAGE, "ingest needs at least one capture file"));
+	struct ds_ingest_opts o = {
+		.cfg = &c->cfg,
+		.geoip = a->val[OPT_GEOIP] ? a->val[OPT_GEOIP] : c->cfg.geoip,
+		.forced_sensor = -1,
+		.partial = a->val[OPT_PARTIAL] != NULL,
+		.threads = a->val[OPT_JOBS] ? atoi(a->val[OPT_JOBS]) : 0,
+		.max_keys = a->val[OPT_MAXKEYS] ? strtoul(a->val[OPT_MAXKEYS], NULL, 10) : 0,
+		.quiet = a->val[OPT_QUIET] != NULL,
+	};
+	if (a->val[OPT_SENSOR]) {
+		o.forced_sensor = ds_config_find_sensor(&c->cfg, a->val[OPT_SENSOR]);
+		if (o.forced_sensor < 0)
+			o.forced_sensor = ds_config_add_sensor(&c->cfg, a->val[OPT_SENSOR], NULL);
+		if (o.forced_sensor < 0)
+			return ds_cmd_fail(o.forced_sensor);
+	}
+	/* A bad geo database is fatal before any file is read. */
+	if (o.geoip && *o.geoip) {
+		struct ds_geo *g;
+		int rc = ds_geo_open(&g, o.geoip);
+		if (rc < 0)
+			return ds_cmd_fail(rc);
+		ds_geo_close(g);
+	}
+	struct ds_store *st;
+	int rc = ds_cmd_store(c, &st);
+	if (rc)
+		return rc;
+	struct ds_ingest_result res;
+	rc = ds_ingest(st, &o, a->pos, a->npos, &res);
+	st->ops->close(st);
+	if (!o.quiet)
+		fprintf(stderr, "darkscope: %u ingested, %u skipped, %u failed; %llu packets in %.3f s\n",
+			res.ingested, res.skipped, res.failed, (unsigned long long)res.packets,
+			res.seconds);
+	return rc < 0 ? 1 : 0;
+}

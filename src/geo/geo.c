@@ -1,0 +1,125 @@
+/* geo.c - libmaxminddb lookups with a direct-mapped source cache. */
+#include "darkscope/geo.h"
+
+#include "darkscope/err.h"
+#include "darkscope/limits.h"
+
+#include <arpa/inet.h>
+#include <maxminddb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+struct slot {
+	uint8_t addr[16];
+	uint32_t hash;
+	uint16_t cc;
+	uint16_t valid;
+};
+
+struct ds_geo {
+	MMDB_s db;
+	int have_db;
+	uint64_t hits, misses;
+	struct slot cache[1u << DS_GEO_CACHE_BITS];
+};
+
+static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+uint32_t ds_src_hash(const uint8_t addr[16])
+{
+	return (uint32_t)(XXH3_64bits(addr, 16) >> 32);
+}
+
+int ds_geo_open(struct ds_geo **out, const char *path)
+{
+	struct ds_geo *g = calloc(1, sizeof *g);
+	if (!g)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	if (path && *path) {
+		int st = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
+		if (st != MMDB_SUCCESS) {
+			free(g);
+			return ds_fail(DS_E_GEO, "%s: cannot open GeoIP database: %s", path,
+				       MMDB_strerror(st));
+		}
+		g->have_db = 1;
+	}
+	*out = g;
+	return 0;
+}
+
+static uint16_t cc_from(MMDB_entry_s *e)
+{
+	static const char *const paths[][3] = {
+		{"country", "iso_code", NULL},
+		{"country_code", NULL, NULL},
+		{"registered_country", "iso_code", NULL},
+	};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		MMDB_entry_data_s d;
+		if (MMDB_get_value(e, &d, paths[i][0], paths[i][1], paths[i][2]) != MMDB_SUCCESS ||
+		    !d.has_data || d.type != MMDB_DATA_TYPE_UTF8_STRING || d.data_size != 2)
+			continue;
+		char cc[3] = {d.utf8_string[0], d.utf8_string[1], 0};
+		return ds_cc_pack(cc);
+	}
+	return DS_CC_UNKNOWN;
+}
+
+uint16_t ds_geo_lookup(struct ds_geo *g, const uint8_t addr[16])
+{
+	if (!g->have_db)
+		return DS_CC_UNKNOWN;
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+	const struct sockaddr *sa;
+	if (memcmp(addr, v4mapped, 12) == 0) {
+		memset(&s4, 0, sizeof s4);
+		s4.sin_family = AF_INET;
+		memcpy(&s4.sin_addr, addr + 12, 4);
+		sa = (const struct sockaddr *)&s4;
+	} else {
+		memset(&s6, 0, sizeof s6);
+		s6.sin6_family = AF_INET6;
+		memcpy(&s6.sin6_addr, addr, 16);
+		sa = (const struct sockaddr *)&s6;
+	}
+	int err = 0;
+	MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&g->db, sa, &err);
+	if (err != MMDB_SUCCESS || !r.found_entry)
+		return DS_CC_UNKNOWN;
+	return cc_from(&r.entry);
+}
+
+void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
+{
+	uint64_t h = XXH3_64bits(p->src, 16);
+	struct slot *s = &g->cache[h & ((1u << DS_GEO_CACHE_BITS) - 1)];
+	p->srchash = (uint32_t)(h >> 32);
+	if (s->valid && memcmp(s->addr, p->src, 16) == 0) {
+		g->hits++;
+		p->cc = s->cc;
+		return;
+	}
+	g->misses++;
+	p->cc = p->family ? ds_geo_lookup(g, p->src) : DS_CC_UNKNOWN;
+	memcpy(s->addr, p->src, 16);
+	s->cc = p->cc;
+	s->valid = 1;
+}
+
+void ds_geo_stats(const struct ds_geo *g, uint64_t *hits, uint64_t *misses)
+{
+	*hits = g->hits;
+	*misses = g->misses;
+}
+
+void ds_geo_close(struct ds_geo *g)
+{
+	if (!g)
+		return;
+	if (g->have_db)
+		MMDB_close(&g->db);
+	free(g);
+}

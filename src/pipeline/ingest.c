@@ -1,0 +1,362 @@
+/* ingest.c - run the pipeline over files, one transaction per file group. */
+#include "darkscope/ingest.h"
+
+#include "darkscope/capture.h"
+#include "darkscope/classify.h"
+#include "darkscope/decode.h"
+#include "darkscope/err.h"
+#include "darkscope/geo.h"
+#include "darkscope/limits.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct shared {
+	struct ds_store *st;
+	pthread_mutex_t mu;
+	const struct ds_ingest_opts *o;
+	const struct ds_sensormap *map;
+};
+
+struct job {
+	const char *path;
+	struct shared *sh;
+	char digest[33];
+	int rc;               /* 0, or the failure code */
+	char err[1024];
+	int partial;
+	uint64_t frames, nonip, bad, unattributed;
+	int64_t first_ts, last_ts;
+	char first_bad[512];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Store one finished hour: every rollup computed outside the lock. */
+static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
+{
+	struct shared *sh = ctx;
+	struct ds_row *r[DS_NMASKS] = {0};
+	long k[DS_NMASKS] = {0};
+	int rc = 0;
+	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+		if ((k[d] = ds_rollup(rows, n, d, &r[d])) < 0)
+			rc = (int)k[d];
+	if (rc == 0) {
+		pthread_mutex_lock(&sh->mu);
+		rc = sh->st->ops->put(sh->st, hour, DS_DIM_ALL, rows, n);
+		for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+			rc = sh->st->ops->put(sh->st, hour, d, r[d], (size_t)k[d]);
+		pthread_mutex_unlock(&sh->mu);
+	}
+	for (unsigned d = 0; d < DS_DIM_ALL; d++)
+		if (k[d] > 0)
+			ds_rows_free(r[d], (size_t)k[d]);
+	return rc;
+}
+
+static void note_bad(struct job *j, const struct ds_frame *f, const struct ds_pkt *p,
+		     uint64_t recno)
+{
+	if (j->bad++ == 0)
+		snprintf(j->first_bad, sizeof j->first_bad, "record %llu at offset %llu: %s",
+			 (unsigned long long)recno, (unsigned long long)f->offset, p->why);
+}
+
+static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
+{
+	struct ds_capture cap;
+	struct ds_frame f;
+	struct ds_pkt p;
+	const struct ds_sensormap *map = j->sh->map;
+	int rc = ds_capture_open(&cap, j->path);
+	if (rc < 0)
+		return rc;
+	j->first_ts = INT64_MAX;
+	j->last_ts = INT64_MIN;
+	while ((rc = ds_capture_next(&cap, &f)) == 1) {
+		ds_decode(&f, &p);
+		ds_classify_sensor(map, &p);
+		ds_geo_annotate(geo, &p);
+		j->frames++;
+		if (p.proto == DS_PROTO_NONIP)
+			j->nonip++;
+		else if (p.proto == DS_PROTO_BAD)
+			note_bad(j, &f, &p, cap.records);
+		if (p.sensor == 0)
+			j->unattributed++;
+		if (p.ts < j->first_ts)
+			j->first_ts = p.ts;
+		if (p.ts > j->last_ts)
+			j->last_ts = p.ts;
+		if ((rc = ds_agg_add(agg, &p)) < 0)
+			break;
+	}
+	if (rc == -DS_E_TRUNCATED && j->sh->o->partial) {
+		fprintf(stderr, "darkscope: %s (--partial: the %llu complete records are counted)\n",
+			ds_lasterr(), (unsigned long long)cap.records);
+		j->partial = 1;
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = ds_agg_flush(agg);
+	if (rc == 0 && strcmp(j->path, "-") == 0) {
+		rc = ds_capture_drain(&cap);
+		ds_capture_digest(&cap, j->digest);
+	}
+	ds_capture_close(&cap);
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	struct ds_geo *geo = NULL;
+	struct ds_agg agg;
+	int agg_ok = 0;
+	int rc = ds_geo_open(&geo, j->sh->o->geoip);
+	if (rc == 0 && (rc = ds_agg_init(&agg, j->sh->o->max_keys, 0, emit_hour, j->sh)) == 0)
+		agg_ok = 1;
+	if (rc == 0)
+		rc = read_file(j, geo, &agg);
+	if (rc < 0) {
+		j->rc = rc;
+		snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
+	}
+	if (agg_ok)
+		ds_agg_free(&agg);
+	ds_geo_close(geo);
+	return NULL;
+}
+
+static void summary(const struct job *j)
+{
+	char a[32] = "-", b[32] = "-";
+	if (j->frames) {
+		time_t t0 = (time_t)j->first_ts, t1 = (time_t)j->last_ts;
+		struct tm tm;
+		strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
+		strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
+	}
+	printf("ingested %s: %llu packets (%llu unattributed, %llu not IP, %llu undecodable), %s .. %s%s\n",
+	       strcmp(j->path, "-") == 0 ? "<stdin>" : j->path, (unsigned long long)j->frames,
+	       (unsigned long long)j->unattributed, (unsigned long long)j->nonip,
+	       (unsigned long long)j->bad, a, b, j->partial ? " (partial)" : "");
+	if (j->bad)
+		fprintf(stderr, "darkscope: %s: %llu frames could not be decoded (first: %s)\n",
+			j->path, (unsigned long long)j->bad, j->first_bad);
+}
+
+/* Run jobs[0..n) in one transaction.  Returns 0, or -1 when some job failed
+ * (the transaction is then rolled back and nothing of the group is kept). */
+static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin)
+{
+	struct ds_store *st = sh->st;
+	int rc = st->ops->begin(st);
+	if (rc < 0)
+		return rc;
+	pthread_t tid[DS_MAX_THREADS];
+	int started[DS_MAX_THREADS] = {0};
+	for (int i = 1; i < n; i++)
+		started[i] = pthread_create(&tid[i], NULL, worker, jobs[i]) == 0;
+	worker(jobs[0]);
+	for (int i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		else
+			worker(jobs[i]);
+	}
+	int failed = 0;
+	for (int i = 0; i < n; i++)
+		failed |= jobs[i]->rc < 0;
+	*dup_stdin = 0;
+	if (!failed && n == 1 && strcmp(jobs[0]->path, "-") == 0) {
+		struct ds_file_info old;
+		char path[512];
+		int seen = st->ops->file_seen(st, jobs[0]->digest, &old, path, sizeof path);
+		if (seen != 0) {
+			*dup_stdin = seen > 0;
+			st->ops->rollback(st);
+			return seen < 0 ? seen : 0;
+		}
+	}
+	for (int i = 0; i < n && !failed; i++) {
+		struct job *j = jobs[i];
+		struct ds_file_info fi = {.path = j->path, .packets = j->frames,
+					  .first_ts = j->frames ? j->first_ts : 0,
+					  .last_ts = j->frames ? j->last_ts : 0,
+					  .partial = j->partial};
+		memcpy(fi.digest, j->digest, sizeof fi.digest);
+		if ((rc = st->ops->file_add(st, &fi)) < 0) {
+			j->rc = rc;
+			snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
+			failed = 1;
+		}
+	}
+	if (failed) {
+		st->ops->rollback(st);
+		return -1;
+	}
+	return st->ops->commit(st);
+}
+
+static int register_sensors(struct ds_store *st, const struct ds_config *cfg, uint16_t *ids)
+{
+	int rc = st->ops->begin(st);
+	for (unsigned i = 0; i < cfg->nsensors && rc == 0; i++)
+		rc = st->ops->sensor_id(st, cfg->sensors[i].name, i ? cfg->sensors[i].alias : NULL,
+					&ids[i]);
+	if (rc < 0) {
+		st->ops->rollback(st);
+		return rc;
+	}
+	return st->ops->commit(st);
+}
+
+/* Is files[i] already stored, or earlier in this list?  Fills its digest. */
+static int already(struct ds_store *st, struct job *j, struct job *jobs, int i)
+{
+	struct ds_file_info old;
+	char path[512];
+	if (strcmp(j->path, "-") == 0)
+		return 0;
+	int rc = ds_file_digest(j->path, j->digest);
+	if (rc < 0)
+		return rc;
+	for (int k = 0; k < i; k++)
+		if (jobs[k].rc == 0 && strcmp(jobs[k].digest, j->digest) == 0) {
+			printf("skipped %s: same content as %s\n", j->path, jobs[k].path);
+			return 1;
+		}
+	rc = st->ops->file_seen(st, j->digest, &old, path, sizeof path);
+	if (rc == 1)
+		printf("skipped %s: already ingested as %s (%llu packets)\n", j->path, path,
+		       (unsigned long long)old.packets);
+	return rc;
+}
+
+int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *files,
+	      int nfiles, struct ds_ingest_result *res)
+{
+	uint16_t *ids = calloc(o->cfg->nsensors, sizeof *ids);
+	struct job *jobs = calloc(nfiles ? (size_t)nfiles : 1, sizeof *jobs);
+	struct ds_sensormap map = {0};
+	struct shared sh = {.st = st, .o = o, .map = &map};
+	int first_err = 0, rc, threads = o->threads;
+	memset(res, 0, sizeof *res);
+	if (!ids || !jobs) {
+		rc = ds_fail(DS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = register_sensors(st, o->cfg, ids)) < 0 ||
+	    (rc = ds_sensormap_init(&map, o->cfg, ids, o->forced_sensor)) < 0)
+		goto out;
+	pthread_mutex_init(&sh.mu, NULL);
+	if (threads <= 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	if (threads > DS_MAX_THREADS)
+		threads = DS_MAX_THREADS;
+	/* Pending files, in order; skipped and failed ones drop out. */
+	struct job **todo = calloc(nfiles ? (size_t)nfiles : 1, sizeof *todo);
+	int ntodo = 0;
+	if (!todo) {
+		rc = ds_fail(DS_E_NOMEM, "out of memory");
+		goto out_mu;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		jobs[i].path = files[i];
+		jobs[i].sh = &sh;
+		int seen = already(st, &jobs[i], jobs, i);
+		if (seen < 0) {
+			fprintf(stderr, "darkscope: %s\n", ds_lasterr());
+			jobs[i].rc = seen;
+			res->failed++;
+			first_err = first_err ? first_err : seen;
+		} else if (seen) {
+			jobs[i].rc = 1;
+			res->skipped++;
+		} else {
+			todo[ntodo++] = &jobs[i];
+		}
+	}
+	double t0 = now();
+	for (int at = 0; at < ntodo;) {
+		struct job *group[DS_MAX_THREADS];
+		int n = 0;
+		/* stdin runs alone: its digest is known only at its end */
+		while (at < ntodo && n < threads) {
+			int is_stdin = strcmp(todo[at]->path, "-") == 0;
+			if (is_stdin && n > 0)
+				break;
+			group[n++] = todo[at++];
+			if (is_stdin)
+				break;
+		}
+		int dup = 0;
+		rc = run_group(&sh, group, n, &dup);
+		if (rc == 0) {
+			for (int i = 0; i < n; i++) {
+				if (dup) {
+					printf("skipped <stdin>: already ingested\n");
+					res->skipped++;
+					continue;
+				}
+				if (!o->quiet)
+					summary(group[i]);
+				res->ingested++;
+				res->packets += group[i]->frames;
+			}
+			continue;
+		}
+		if (rc != -1) { /* the store itself failed */
+			fprintf(stderr, "darkscope: %s\n", ds_lasterr());
+			first_err = first_err ? first_err : rc;
+			res->failed += (unsigned)n;
+			continue;
+		}
+		/* Report the failed files; run the others of the group again. */
+		struct job *keep[DS_MAX_THREADS];
+		int again = 0;
+		for (int i = 0; i < n; i++) {
+			struct job *j = group[i];
+			if (j->rc < 0) {
+				fprintf(stderr, "darkscope: %s\n", j->err);
+				res->failed++;
+				first_err = first_err ? first_err : j->rc;
+				continue;
+			}
+			char digest[33];
+			memcpy(digest, j->digest, sizeof digest);
+			const char *path = j->path;
+			memset(j, 0, sizeof *j);
+			j->path = path;
+			j->sh = &sh;
+			memcpy(j->digest, digest, sizeof digest);
+			keep[again++] = j;
+		}
+		at -= again;
+		for (int i = 0; i < again; i++)
+			todo[at + i] = keep[i];
+	}
+	res->seconds = now() - t0;
+	free(todo);
+	rc = first_err;
+out_mu:
+	pthread_mutex_destroy(&sh.mu);
+out:
+	ds_sensormap_free(&map);
+	free(ids);
+	free(jobs);
+	return rc;
+}

@@ -1,0 +1,352 @@
+/* sqlite.c - the embedded default store: one SQLite file (docs/store.md). */
+#include "darkscope/store.h"
+
+#include "darkscope/err.h"
+#include "store/segment.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCHEMA_VERSION "1"
+
+struct sq {
+	struct ds_store base;
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *get, *ins, *scan;
+	struct ds_buf enc;
+};
+
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=NORMAL;"
+	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	"INSERT OR IGNORE INTO meta VALUES('format','darkscope-store');"
+	"INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");"
+	"CREATE TABLE IF NOT EXISTS sensor(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+	" alias TEXT NOT NULL);"
+	"INSERT OR IGNORE INTO sensor VALUES(0,'unattributed','Unattributed');"
+	"CREATE TABLE IF NOT EXISTS file(digest TEXT PRIMARY KEY, path TEXT NOT NULL,"
+	" packets INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, partial INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS segment(mask INTEGER NOT NULL, hour INTEGER NOT NULL,"
+	" rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY(mask, hour)) WITHOUT ROWID;";
+
+static int sqerr(struct sq *s, const char *what)
+{
+	return ds_fail(DS_E_STORE, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int accepts(const char *uri)
+{
+	return strstr(uri, "://") == NULL;
+}
+
+static void sq_close(struct ds_store *b)
+{
+	struct sq *s = (struct sq *)b;
+	if (!s)
+		return;
+	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->scan);
+	sqlite3_close(s->db);
+	ds_buf_free(&s->enc);
+	free(s->path);
+	free(s);
+}
+
+static int exec(struct sq *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = ds_fail(DS_E_STORE, "%s: %s", s->path, msg ? msg : "error");
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int check_version(struct sq *s)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k='schema_version'", -1, &st, NULL))
+		return sqerr(s, "reading schema version");
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), SCHEMA_VERSION) != 0)
+		rc = ds_fail(DS_E_STORE, "%s: store schema version %s, this darkscope uses %s", s->path,
+			     (const char *)sqlite3_column_text(st, 0), SCHEMA_VERSION);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_open(struct ds_store **out, const char *uri)
+{
+	struct sq *s = calloc(1, sizeof *s);
+	int rc;
+	if (!s || !(s->path = strdup(uri))) {
+		free(s);
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	}
+	s->base.ops = &ds_store_sqlite;
+	if (sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		rc = ds_fail(DS_E_STORE, "%s: cannot open store: %s", uri,
+			     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto err;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if ((rc = exec(s, schema)) < 0 || (rc = check_version(s)) < 0)
+		goto err;
+	if (sqlite3_prepare_v2(s->db, "SELECT data FROM segment WHERE mask=?1 AND hour=?2", -1,
+			       &s->get, NULL) ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segment VALUES(?1,?2,?3,?4,?5)", -1,
+			       &s->ins, NULL) ||
+	    sqlite3_prepare_v2(s->db,
+			       "SELECT hour, data FROM segment WHERE mask=?1 AND hour>=?2 AND hour<?3"
+			       " ORDER BY hour",
+			       -1, &s->scan, NULL)) {
+		rc = sqerr(s, "preparing statements");
+		goto err;
+	}
+	*out = &s->base;
+	return 0;
+err:
+	sq_close(&s->base);
+	return rc;
+}
+
+static int sq_begin(struct ds_store *b)
+{
+	return exec((struct sq *)b, "BEGIN IMMEDIATE");
+}
+
+static int sq_commit(struct ds_store *b)
+{
+	return exec((struct sq *)b, "COMMIT");
+}
+
+static int sq_rollback(struct ds_store *b)
+{
+	return exec((struct sq *)b, "ROLLBACK");
+}
+
+static int sq_file_seen(struct ds_store *b, const char *digest, struct ds_file_info *fi,
+			char *path, size_t pathcap)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT path, packets, first_ts, last_ts, partial FROM file WHERE digest=?1",
+			       -1, &st, NULL))
+		return sqerr(s, "looking up file");
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(fi, 0, sizeof *fi);
+		snprintf(fi->digest, sizeof fi->digest, "%s", digest);
+		snprintf(path, pathcap, "%s", (const char *)sqlite3_column_text(st, 0));
+		fi->path = path;
+		fi->packets = (uint64_t)sqlite3_column_int64(st, 1);
+		fi->first_ts = sqlite3_column_int64(st, 2);
+		fi->last_ts = sqlite3_column_int64(st, 3);
+		fi->partial = sqlite3_column_int(st, 4);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : sqerr(s, "looking up file");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_file_add(struct ds_store *b, const struct ds_file_info *fi)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO file VALUES(?1,?2,?3,?4,?5,?6)", -1, &st, NULL))
+		return sqerr(s, "recording file");
+	sqlite3_bind_text(st, 1, fi->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fi->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)fi->packets);
+	sqlite3_bind_int64(st, 4, fi->first_ts);
+	sqlite3_bind_int64(st, 5, fi->last_ts);
+	sqlite3_bind_int(st, 6, fi->partial);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sqerr(s, "recording file");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_sensor_id(struct ds_store *b, const char *name, const char *alias, uint16_t *id)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO sensor(name, alias) VALUES(?1, coalesce(?2, ?1))"
+			       " ON CONFLICT(name) DO UPDATE SET alias=coalesce(?2, alias)"
+			       " RETURNING id",
+			       -1, &st, NULL))
+		return sqerr(s, "registering sensor");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (alias)
+		sqlite3_bind_text(st, 2, alias, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		sqlite3_int64 v = sqlite3_column_int64(st, 0);
+		if (v < 0 || v > 0xffff)
+			rc = ds_fail(DS_E_STORE, "%s: sensor id %lld out of range", s->path, (long long)v);
+		*id = (uint16_t)v;
+	} else {
+		rc = sqerr(s, "registering sensor");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_sensors(struct ds_store *b, struct ds_sensor_row **out, size_t *n)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	size_t k = 0, cap = 16;
+	struct ds_sensor_row *r = malloc(cap * sizeof *r);
+	if (!r)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name, alias FROM sensor ORDER BY id", -1, &st,
+			       NULL)) {
+		free(r);
+		return sqerr(s, "listing sensors");
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (k == cap) {
+			struct ds_sensor_row *nr = realloc(r, (cap *= 2) * sizeof *r);
+			if (!nr) {
+				free(r);
+				sqlite3_finalize(st);
+				return ds_fail(DS_E_NOMEM, "out of memory");
+			}
+			r = nr;
+		}
+		r[k].id = (uint16_t)sqlite3_column_int(st, 0);
+		snprintf(r[k].name, sizeof r[k].name, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(r[k].alias, sizeof r[k].alias, "%s", (const char *)sqlite3_column_text(st, 2));
+		k++;
+	}
+	sqlite3_finalize(st);
+	*out = r;
+	*n = k;
+	return 0;
+}
+
+static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct ds_row *rows,
+		  size_t n)
+{
+	struct sq *s = (struct sq *)b;
+	struct ds_row *old = NULL, *merged = NULL;
+	size_t nold = 0;
+	long nm = 0;
+	uint8_t *body = NULL;
+	int rc = 0;
+	sqlite3_bind_int(s->get, 1, (int)dims);
+	sqlite3_bind_int(s->get, 2, hour);
+	int st = sqlite3_step(s->get);
+	if (st == SQLITE_ROW) {
+		rc = ds_seg_decode(sqlite3_column_blob(s->get, 0),
+				   (size_t)sqlite3_column_bytes(s->get, 0), dims, &old, &nold, &body);
+		if (rc == 0) {
+			nm = ds_seg_merge(rows, n, old, nold, &merged);
+			rc = nm < 0 ? (int)nm : 0;
+		}
+	} else if (st != SQLITE_DONE) {
+		rc = sqerr(s, "reading segment");
+	}
+	sqlite3_reset(s->get);
+	if (rc < 0)
+		goto out;
+	const struct ds_row *w = merged ? merged : rows;
+	size_t nw = merged ? (size_t)nm : n;
+	uint64_t packets = 0;
+	for (size_t i = 0; i < nw; i++)
+		packets += w[i].packets;
+	if ((rc = ds_seg_encode(w, nw, dims, &s->enc)) < 0)
+		goto out;
+	sqlite3_bind_int(s->ins, 1, (int)dims);
+	sqlite3_bind_int(s->ins, 2, hour);
+	sqlite3_bind_int64(s->ins, 3, (sqlite3_int64)nw);
+	sqlite3_bind_int64(s->ins, 4, (sqlite3_int64)packets);
+	sqlite3_bind_blob(s->ins, 5, s->enc.data, (int)s->enc.len, SQLITE_STATIC);
+	if (sqlite3_step(s->ins) != SQLITE_DONE)
+		rc = sqerr(s, "writing segment");
+	sqlite3_reset(s->ins);
+out:
+	if (merged)
+		ds_rows_free(merged, (size_t)nm);
+	free(old);
+	free(body);
+	return rc;
+}
+
+static int sq_scan(struct ds_store *b, unsigned dims, int32_t h0, int32_t h1, ds_scan_fn fn,
+		   void *ctx)
+{
+	struct sq *s = (struct sq *)b;
+	int rc = 0, st;
+	sqlite3_bind_int(s->scan, 1, (int)dims);
+	sqlite3_bind_int(s->scan, 2, h0);
+	sqlite3_bind_int(s->scan, 3, h1);
+	while (rc == 0 && (st = sqlite3_step(s->scan)) == SQLITE_ROW) {
+		struct ds_row *rows;
+		size_t n;
+		uint8_t *body;
+		int32_t hour = sqlite3_column_int(s->scan, 0);
+		rc = ds_seg_decode(sqlite3_column_blob(s->scan, 1),
+				   (size_t)sqlite3_column_bytes(s->scan, 1), dims, &rows, &n, &body);
+		if (rc < 0) {
+			char msg[600];
+			snprintf(msg, sizeof msg, "%s", ds_lasterr());
+			rc = ds_fail(DS_E_STORE, "%s: hour %d: %s", s->path, hour, msg);
+			break;
+		}
+		rc = fn(ctx, hour, rows, n);
+		free(rows);
+		free(body);
+	}
+	if (rc == 0 && st != SQLITE_DONE)
+		rc = sqerr(s, "scanning segments");
+	sqlite3_reset(s->scan);
+	return rc;
+}
+
+static int sq_span(struct ds_store *b, int32_t *first, int32_t *last)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT min(hour), max(hour) FROM segment WHERE mask=0", -1,
+			       &st, NULL))
+		return sqerr(s, "reading span");
+	*first = *last = 0;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*first = sqlite3_column_int(st, 0);
+		*last = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+const struct ds_store_ops ds_store_sqlite = {
+	.name = "sqlite",
+	.accepts = accepts,
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.file_seen = sq_file_seen,
+	.file_add = sq_file_add,
+	.sensor_id = sq_sensor_id,
+	.sensors = sq_sensors,
+	.put = sq_put,
+	.scan = sq_scan,
+	.span = sq_span,
+};

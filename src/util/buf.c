@@ -1,0 +1,57 @@
+/* buf.c - capped growable buffer. */
+#include "darkscope/buf.h"
+
+#include "darkscope/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ds_buf_reserve(struct ds_buf *b, size_t extra)
+{
+	size_t max = b->max ? b->max : (size_t)1 << 30;
+	if (extra > max - b->len)
+		return ds_fail(DS_E_LIMIT, "buffer would exceed %zu bytes", max);
+	if (b->len + extra <= b->cap)
+		return 0;
+	size_t ncap = b->cap ? b->cap : 256;
+	while (ncap < b->len + extra)
+		ncap *= 2;
+	if (ncap > max)
+		ncap = max;
+	uint8_t *n = realloc(b->data, ncap);
+	if (!n)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	b->data = n;
+	b->cap = ncap;
+	return 0;
+}
+
+int ds_buf_put(struct ds_buf *b, const void *p, size_t n)
+{
+	int rc = ds_buf_reserve(b, n);
+	if (rc < 0)
+		return rc;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int ds_buf_putv(struct ds_buf *b, uint64_t v)
+{
+	int rc = ds_buf_reserve(b, 10);
+	if (rc < 0)
+		return rc;
+	do {
+		uint8_t c = v & 0x7f;
+		v >>= 7;
+		b->data[b->len++] = c | (v ? 0x80 : 0);
+	} while (v);
+	return 0;
+}
+
+void ds_buf_free(struct ds_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
