@@ -22,7 +22,7 @@
 /* bytes: a sensor name or alias. */
 #define DS_MAX_NAME 128
 /* log2(entries): source-address cache in front of the GeoIP database. */
-#define DS_GEO_CACHE_BITS 16
+#define DS_GEO_CACHE_BITS 17
 /* HyperLogLog precision (registers = 2^P); standard error 1.04/sqrt(2^P) = 0.81%. */
 #define DS_HLL_P 14
 /* distinct sources a sketch keeps exactly before turning into HyperLogLog. */

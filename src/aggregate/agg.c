@@ -4,6 +4,7 @@
 #include "darkscope/dtime.h"
 #include "darkscope/err.h"
 #include "darkscope/limits.h"
+#include "darkscope/radix.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,36 +66,41 @@ static int rehash(struct ds_agg *a, size_t ncap)
 	return 0;
 }
 
-static int by_hour_key(const void *x, const void *y)
+/* Emit the entries of tab listed in sel[0..k) (all of one hour). */
+static int emit_group(struct ds_agg *a, struct ds_kv *sel, struct ds_kv *tmp, size_t k,
+		      struct ds_row *rows)
 {
-	const struct ds_agg__ent *a = *(const struct ds_agg__ent *const *)x;
-	const struct ds_agg__ent *b = *(const struct ds_agg__ent *const *)y;
-	if (a->hour != b->hour)
-		return a->hour < b->hour ? -1 : 1;
-	return a->key < b->key ? -1 : a->key > b->key;
+	int32_t hour = a->tab[sel[0].val].hour;
+	for (size_t i = 0; i < k; i++)
+		sel[i].key = a->tab[sel[i].val].key;
+	ds_radix_sort(sel, tmp, k);
+	for (size_t i = 0; i < k; i++) {
+		const struct ds_agg__ent *e = &a->tab[sel[i].val];
+		rows[i] = (struct ds_row){.key = e->key, .packets = e->packets, .sk = e->sk};
+	}
+	return a->emit(a->ctx, hour, rows, k);
 }
 
-/* Emit and drop every entry with hour <= cutoff. */
+/* Emit and drop every entry with hour <= cutoff, hour by hour. */
 static int flush_upto(struct ds_agg *a, int32_t cutoff)
 {
-	size_t k = 0;
-	struct ds_agg__ent **sel = malloc((a->n ? a->n : 1) * sizeof *sel);
-	struct ds_row *rows = malloc((a->n ? a->n : 1) * sizeof *rows);
+	size_t k = 0, cap = a->n ? a->n : 1;
+	struct ds_kv *sel = malloc(cap * sizeof *sel), *tmp = malloc(cap * sizeof *tmp);
+	struct ds_row *rows = malloc(cap * sizeof *rows);
 	int rc = 0;
-	if (!sel || !rows) {
+	if (!sel || !tmp || !rows) {
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < a->cap; i++)
 		if (a->tab[i].used && a->tab[i].hour <= cutoff)
-			sel[k++] = &a->tab[i];
-	qsort(sel, k, sizeof *sel, by_hour_key);
+			sel[k++] = (struct ds_kv){(uint64_t)((int64_t)a->tab[i].hour - INT32_MIN), i};
+	ds_radix_sort(sel, tmp, k);
 	for (size_t i = 0; i < k && rc == 0;) {
 		size_t j = i;
-		for (; j < k && sel[j]->hour == sel[i]->hour; j++)
-			rows[j - i] = (struct ds_row){.key = sel[j]->key, .packets = sel[j]->packets,
-						      .sk = sel[j]->sk};
-		rc = a->emit(a->ctx, sel[i]->hour, rows, j - i);
+		while (j < k && sel[j].key == sel[i].key)
+			j++;
+		rc = emit_group(a, sel + i, tmp, j - i, rows);
 		i = j;
 	}
 	int32_t newmin = INT32_MAX;
@@ -116,6 +122,7 @@ static int flush_upto(struct ds_agg *a, int32_t cutoff)
 		rc = rehash(a, a->cap); /* close the holes the removals left */
 out:
 	free(sel);
+	free(tmp);
 	free(rows);
 	if (rc < 0 && !a->err)
 		a->err = rc;

@@ -2,22 +2,10 @@
 #include "darkscope/aggregate.h"
 
 #include "darkscope/err.h"
+#include "darkscope/radix.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-struct ref {
-	uint64_t key;
-	size_t idx;
-};
-
-static int by_key(const void *x, const void *y)
-{
-	const struct ref *a = x, *b = y;
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
 
 void ds_rows_free(struct ds_row *rows, size_t n)
 {
@@ -28,22 +16,29 @@ void ds_rows_free(struct ds_row *rows, size_t n)
 
 long ds_rollup(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row **out)
 {
-	struct ref *refs = malloc((n ? n : 1) * sizeof *refs);
+	struct ds_kv *refs = malloc((n ? n : 1) * sizeof *refs), *tmp = NULL;
 	struct ds_row *res = calloc(n ? n : 1, sizeof *res);
 	long k = 0;
-	int rc = 0;
-	if (!refs || !res) {
-		rc = ds_fail(DS_E_NOMEM, "out of memory");
-		goto err;
+	int rc = 0, sorted = 1;
+	if (!refs || !res)
+		goto nomem;
+	/* Masks that keep a leading part of the key (sensor, then country)
+	 * leave sorted rows sorted: those need no sort. */
+	for (size_t i = 0; i < n; i++) {
+		refs[i] = (struct ds_kv){ds_key_mask(rows[i].key, dims), i};
+		if (i && refs[i].key < refs[i - 1].key)
+			sorted = 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		refs[i] = (struct ref){ds_key_mask(rows[i].key, dims), i};
-	qsort(refs, n, sizeof *refs, by_key);
+	if (!sorted) {
+		if (!(tmp = malloc(n * sizeof *tmp)))
+			goto nomem;
+		ds_radix_sort(refs, tmp, n);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (k == 0 || res[k - 1].key != refs[i].key)
 			res[k++].key = refs[i].key;
 		struct ds_row *r = &res[k - 1];
-		const struct ds_row *s = &rows[refs[i].idx];
+		const struct ds_row *s = &rows[refs[i].val];
 		r->packets += s->packets;
 		if (s->enc) {
 			const uint8_t *p = s->enc;
@@ -55,10 +50,14 @@ long ds_rollup(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row
 			goto err;
 	}
 	free(refs);
+	free(tmp);
 	*out = res;
 	return k;
+nomem:
+	rc = ds_fail(DS_E_NOMEM, "out of memory");
 err:
 	free(refs);
+	free(tmp);
 	ds_rows_free(res, (size_t)k);
 	return rc;
 }

@@ -3,6 +3,7 @@
 
 #include "darkscope/err.h"
 #include "darkscope/limits.h"
+#include "darkscope/radix.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -198,12 +199,6 @@ int ds_sketch_skip_enc(const uint8_t **p, const uint8_t *end)
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 int ds_sketch_encode(const struct ds_sketch *s, struct ds_buf *b)
 {
 	int rc;
@@ -212,7 +207,7 @@ int ds_sketch_encode(const struct ds_sketch *s, struct ds_buf *b)
 			return rc;
 		return ds_buf_put(b, s->u.reg, M);
 	}
-	uint32_t tmp[DS_SPARSE_MAX + 2], n = 0;
+	uint32_t tmp[DS_SPARSE_MAX + 2], scratch[DS_SPARSE_MAX + 2], n = 0;
 	if (s->cap == 0) {
 		for (uint32_t i = 0; i < s->n; i++)
 			tmp[n++] = s->u.inl[i];
@@ -221,7 +216,7 @@ int ds_sketch_encode(const struct ds_sketch *s, struct ds_buf *b)
 			if (s->u.set[i])
 				tmp[n++] = s->u.set[i];
 	}
-	qsort(tmp, n, sizeof tmp[0], cmp_u32);
+	ds_radix_sort32(tmp, scratch, n);
 	if ((rc = ds_buf_putv(b, (uint64_t)n << 1)) < 0)
 		return rc;
 	uint32_t prev = 0;

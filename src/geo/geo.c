@@ -8,11 +8,9 @@
 #include <maxminddb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 struct slot {
-	uint8_t addr[16];
-	uint32_t hash;
+	uint64_t a0, a1;   /* the address as two words */
 	uint16_t cc;
 	uint16_t valid;
 };
@@ -26,9 +24,23 @@ struct ds_geo {
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
+/* 64-bit hash of the 16 address bytes (two multiply-xorshift rounds). */
+static inline uint64_t addr_hash(uint64_t a0, uint64_t a1)
+{
+	uint64_t x = a0 * 0x9E3779B97F4A7C15ull ^ (a1 + 0x632BE59BD9B4E019ull);
+	x ^= x >> 32;
+	x *= 0xD6E8FEB86659FD93ull;
+	x ^= x >> 29;
+	x *= 0xCA5A826395121157ull;
+	return x ^ (x >> 32);
+}
+
 uint32_t ds_src_hash(const uint8_t addr[16])
 {
-	return (uint32_t)(XXH3_64bits(addr, 16) >> 32);
+	uint64_t a0, a1;
+	memcpy(&a0, addr, 8);
+	memcpy(&a1, addr + 8, 8);
+	return (uint32_t)(addr_hash(a0, a1) >> 32);
 }
 
 int ds_geo_open(struct ds_geo **out, const char *path)
@@ -94,17 +106,21 @@ uint16_t ds_geo_lookup(struct ds_geo *g, const uint8_t addr[16])
 
 void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
 {
-	uint64_t h = XXH3_64bits(p->src, 16);
+	uint64_t a0, a1;
+	memcpy(&a0, p->src, 8);
+	memcpy(&a1, p->src + 8, 8);
+	uint64_t h = addr_hash(a0, a1);
 	struct slot *s = &g->cache[h & ((1u << DS_GEO_CACHE_BITS) - 1)];
 	p->srchash = (uint32_t)(h >> 32);
-	if (s->valid && memcmp(s->addr, p->src, 16) == 0) {
+	if (s->valid && s->a0 == a0 && s->a1 == a1) {
 		g->hits++;
 		p->cc = s->cc;
 		return;
 	}
 	g->misses++;
 	p->cc = p->family ? ds_geo_lookup(g, p->src) : DS_CC_UNKNOWN;
-	memcpy(s->addr, p->src, 16);
+	s->a0 = a0;
+	s->a1 = a1;
 	s->cc = p->cc;
 	s->valid = 1;
 }

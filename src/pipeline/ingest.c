@@ -41,6 +41,22 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Which mask each rollup is summed from: the smallest finer one already
+ * built (a coarser source has fewer, larger sketches to merge). */
+static const unsigned rollup_from[DS_NMASKS] = {
+	[DS_DIM_SENSOR | DS_DIM_CC] = DS_DIM_ALL,
+	[DS_DIM_SENSOR | DS_DIM_PORT] = DS_DIM_ALL,
+	[DS_DIM_CC | DS_DIM_PORT] = DS_DIM_ALL,
+	[DS_DIM_SENSOR] = DS_DIM_SENSOR | DS_DIM_CC,
+	[DS_DIM_CC] = DS_DIM_SENSOR | DS_DIM_CC,
+	[DS_DIM_PORT] = DS_DIM_CC | DS_DIM_PORT,
+	[0] = DS_DIM_SENSOR,
+};
+static const unsigned rollup_order[] = {
+	DS_DIM_SENSOR | DS_DIM_CC, DS_DIM_SENSOR | DS_DIM_PORT, DS_DIM_CC | DS_DIM_PORT,
+	DS_DIM_SENSOR, DS_DIM_CC, DS_DIM_PORT, 0,
+};
+
 /* Store one finished hour: every rollup computed outside the lock. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
@@ -48,13 +64,16 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 	struct ds_row *r[DS_NMASKS] = {0};
 	long k[DS_NMASKS] = {0};
 	int rc = 0;
-	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
-		if ((k[d] = ds_rollup(rows, n, d, &r[d])) < 0)
+	r[DS_DIM_ALL] = (struct ds_row *)rows;
+	k[DS_DIM_ALL] = (long)n;
+	for (size_t i = 0; i < sizeof rollup_order / sizeof rollup_order[0] && rc == 0; i++) {
+		unsigned d = rollup_order[i], from = rollup_from[d];
+		if ((k[d] = ds_rollup(r[from], (size_t)k[from], d, &r[d])) < 0)
 			rc = (int)k[d];
+	}
 	if (rc == 0) {
 		pthread_mutex_lock(&sh->mu);
-		rc = sh->st->ops->put(sh->st, hour, DS_DIM_ALL, rows, n);
-		for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+		for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
 			rc = sh->st->ops->put(sh->st, hour, d, r[d], (size_t)k[d]);
 		pthread_mutex_unlock(&sh->mu);
 	}

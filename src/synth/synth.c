@@ -30,7 +30,7 @@ static const struct { uint16_t proto, port; double w; } services[] = {
 
 /* Source regions and their weight; the rest is spread over all others. */
 static const struct { const char *cc; double w; } regions[] = {
-	{"CN", 27}, {"US", 14}, {"TW", 6}, {"KR", 5}, {"RU", 5}, {"BR", 4}, {"DE", 4}, {"FR", 3.5},
+	{"CN", 27}, {"US", 14}, {"TW", 5.5}, {"FR", 5}, {"KR", 4}, {"RU", 4}, {"BR", 4}, {"DE", 4},
 	{"JP", 3.5}, {"NL", 3}, {"IN", 3}, {"VN", 3}, {"GB", 2}, {"IT", 2}, {"HK", 2}, {"TR", 1.5},
 };
 #define NREG (sizeof regions / sizeof regions[0])
@@ -48,6 +48,14 @@ struct pool {
 	struct source *s;
 	size_t n;
 	double *cdf; /* activity, heavy-tailed */
+	double *act; /* activity of each source */
+};
+
+/* The sources that scan one service, weighted by their activity. */
+struct subpool {
+	uint32_t *idx;
+	double *cdf;
+	size_t n;
 };
 
 struct gen {
@@ -58,6 +66,7 @@ struct gen {
 	struct pool bg;
 	struct ds_pcapw *w;
 	double serv_cdf[NSERV];
+	struct subpool by_serv[NSERV + 1]; /* [NSERV] = tail-port scanners */
 	long long written;
 	unsigned *sens; /* sensors with an IPv4 prefix */
 	unsigned nsens;
@@ -132,8 +141,41 @@ static int make_pool(struct gen *g, struct pool *p, size_t n, uint16_t cc, doubl
 		p->n++;
 	}
 	double sum = 0;
-	for (size_t i = 0; i < p->n; i++)
-		p->cdf[i] = sum += pow(1.0 - rng_unit(&g->r), -1.0 / alpha); /* Pareto activity */
+	p->act = malloc(p->n * sizeof *p->act);
+	if (!p->act)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < p->n; i++) {
+		p->act[i] = pow(1.0 - rng_unit(&g->r), -1.0 / alpha); /* Pareto activity */
+		p->cdf[i] = sum += p->act[i];
+	}
+	return 0;
+}
+
+/* Index the background sources by the services they scan. */
+static int make_subpools(struct gen *g)
+{
+	for (size_t k = 0; k <= NSERV; k++) {
+		struct subpool *sp = &g->by_serv[k];
+		sp->idx = malloc(g->bg.n * sizeof *sp->idx);
+		sp->cdf = malloc(g->bg.n * sizeof *sp->cdf);
+		if (!sp->idx || !sp->cdf)
+			return ds_fail(DS_E_NOMEM, "out of memory");
+		double sum = 0;
+		for (size_t i = 0; i < g->bg.n; i++) {
+			const struct source *s = &g->bg.s[i];
+			for (int j = 0; j < s->nports; j++)
+				if (s->ports[j] == (k == NSERV ? 0xffff : k)) {
+					sp->idx[sp->n] = (uint32_t)i;
+					sp->cdf[sp->n++] = sum += g->bg.act[i];
+					break;
+				}
+		}
+		if (!sp->n) { /* nobody drew it: give it the busiest source */
+			sp->idx[0] = 0;
+			sp->cdf[0] = 1;
+			sp->n = 1;
+		}
+	}
 	return 0;
 }
 
@@ -141,6 +183,7 @@ static void free_pool(struct pool *p)
 {
 	free(p->s);
 	free(p->cdf);
+	free(p->act);
 	memset(p, 0, sizeof *p);
 }
 
@@ -199,14 +242,18 @@ static int emit(struct gen *g, int64_t ts, uint32_t usec, const struct source *s
 	return ds_pcapw_write(g->w, ts, usec, buf, (uint32_t)len);
 }
 
-/* One packet of background traffic from pool p. */
+/* One packet of background traffic: a service by its weight, then one of
+ * the sources scanning it by their activity. */
 static int background(struct gen *g, int64_t ts, uint32_t usec)
 {
-	const struct source *s = &g->bg.s[rng_pick(&g->r, g->bg.cdf, g->bg.n)];
 	unsigned sensor = g->sens[rng_below(&g->r, g->nsens)];
-	if (rng_unit(&g->r) < BACKSCATTER)
+	if (rng_unit(&g->r) < BACKSCATTER) {
+		const struct source *s = &g->bg.s[rng_pick(&g->r, g->bg.cdf, g->bg.n)];
 		return emit(g, ts, usec, s, sensor, 6, (uint16_t)(rng_unit(&g->r) < 0.5 ? 80 : 443), 1);
-	uint16_t si = s->ports[rng_below(&g->r, s->nports)];
+	}
+	uint16_t si = pick_service(g);
+	const struct subpool *sp = &g->by_serv[si == 0xffff ? NSERV : si];
+	const struct source *s = &g->bg.s[sp->idx[rng_pick(&g->r, sp->cdf, sp->n)]];
 	if (si == 0xffff)
 		return emit(g, ts, usec, s, sensor, rng_unit(&g->r) < 0.8 ? 6 : 17,
 			    (uint16_t)(1 + rng_below(&g->r, 65535)), 0);
@@ -322,7 +369,8 @@ long long ds_synth_write(const struct ds_synth_opts *o, const struct ds_config *
 		goto out;
 	}
 	if ((rc = ds_geo_open(&g.geo, o->geoip)) < 0 ||
-	    (rc = make_pool(&g, &g.bg, NSOURCES, DS_CC_UNKNOWN, 1.2)) < 0)
+	    (rc = make_pool(&g, &g.bg, NSOURCES, DS_CC_UNKNOWN, 1.2)) < 0 ||
+	    (rc = make_subpools(&g)) < 0)
 		goto out;
 	for (int i = 0; i < o->nev; i++)
 		if ((rc = make_pool(&g, &pools[i], o->ev[i].kind == DS_EV_LOCAL ? 300 : 3000,
@@ -338,6 +386,10 @@ out:
 	for (int i = 0; i < o->nev; i++)
 		free_pool(&pools[i]);
 	free_pool(&g.bg);
+	for (size_t k = 0; k <= NSERV; k++) {
+		free(g.by_serv[k].idx);
+		free(g.by_serv[k].cdf);
+	}
 	ds_geo_close(g.geo);
 	free(g.sens);
 	return rc < 0 ? rc : g.written;
