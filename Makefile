@@ -45,7 +45,11 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/unit.o $(B)/libdarkscope.a
 $(B)/bench_pcaploop: $(B)/bench/pcaploop.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-units: $(UNIT_BIN)
+$(B)/tests/mkfixtures: $(B)/tests/tools/mkfixtures.o $(B)/libdarkscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+units: $(UNIT_BIN) $(B)/tests/mkfixtures
 
 test: all units
 	B=$(B) tests/run.sh
@@ -57,4 +61,5 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 .PHONY: all units test clean format
+.SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

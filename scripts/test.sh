@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Set up, then build and run every test: under gcc, under clang, and under
+# AddressSanitizer + UndefinedBehaviorSanitizer.  The last line is the total.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit 1
+total_pass=0; total_fail=0; total_skip=0
+run() { # name, make args...
+  local name=$1; shift
+  echo "=== $name"
+  make "$@" -j"$(nproc)" all units >/dev/null || { echo "build failed: $name"; total_fail=$((total_fail+1)); return; }
+  local out; out=$(mktemp)
+  make "$@" test 2>&1 | tee "$out"
+  local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+  rm -f "$out"
+  if [ -z "$line" ]; then total_fail=$((total_fail+1)); return; fi
+  set -- $line
+  total_pass=$((total_pass+$1)); total_fail=$((total_fail+$3))
+  [ "${5:-}" != "" ] && total_skip=$((total_skip+$5))
+}
+run gcc CC=gcc B=build
+run clang CC=clang B=build-clang OPT="-O2 -g"
+run "asan+ubsan" CC=clang SAN=1
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,52 @@
+# counts.sh - every port count darkscope stores equals tshark's, for our
+# fixtures (all link types, VLAN, fragments, IPv6 extension headers, pcap in
+# both byte orders and resolutions, pcapng with several interfaces) and for
+# the real captures in ../shared, plain, gzip- and zstd-compressed and on stdin.
+. "$(dirname "$0")/lib.sh"
+fixtures
+
+compare() { # name capture [ingest args...]
+  local name=$1 cap=$2; shift 2
+  local db=$TMP/$name.db
+  rm -f "$db"*
+  if ! "$DS" ingest --db "$db" --quiet "$@" "$cap" 2>"$TMP/err"; then
+    notok "$name: ingest failed: $(head -1 "$TMP/err")"; return
+  fi
+  ds_ports "$db" > "$TMP/ds.txt"
+  tshark_ports "$cap" > "$TMP/ts.txt"
+  same "$name: port counts equal tshark's" "$TMP/ds.txt" "$TMP/ts.txt"
+}
+
+for f in "$FIX"/*.pcap "$FIX"/*.pcapng; do
+  compare "fixture $(basename "$f")" "$f"
+done
+
+gzip -k -c "$FIX/eth-be-ns.pcap" > "$TMP/eth.pcap.gz"
+zstd -q -c "$FIX/multi.pcapng" > "$TMP/multi.pcapng.zst"
+compare "gzip pcap" "$TMP/eth.pcap.gz"
+compare "zstd pcapng" "$TMP/multi.pcapng.zst"
+
+# stdin, plain and compressed
+for f in "$FIX/sll.pcap" "$TMP/eth.pcap.gz"; do
+  db=$TMP/stdin.db; rm -f "$db"*
+  "$DS" ingest --db "$db" --quiet - < "$f"
+  ds_ports "$db" > "$TMP/a.txt"
+  tshark_ports "$f" > "$TMP/b.txt"
+  same "stdin $(basename "$f"): counts equal tshark's" "$TMP/a.txt" "$TMP/b.txt"
+done
+
+if have_real; then
+  for f in "$REAL"/*.pcap "$REAL"/*.pcapng; do
+    compare "real $(basename "$f")" "$f"
+  done
+  zstd -q -c "$REAL/stopddos-amp.dns.RRSIG.fragmented.pcap" > "$TMP/rrsig.pcap.zst"
+  compare "real zstd rrsig" "$TMP/rrsig.pcap.zst"
+  # total packets equal tshark's frame count over all real captures at once
+  db=$TMP/all.db; rm -f "$db"*
+  "$DS" ingest --db "$db" --quiet -j2 "$REAL"/*.pcap "$REAL"/*.pcapng
+  want=0; for f in "$REAL"/*.pcap "$REAL"/*.pcapng; do want=$((want + $(tshark_frames "$f"))); done
+  got=$("$DS" top ports --db "$db" --format json | sed 's/.*"total_packets":\([0-9]*\).*/\1/')
+  check "real captures together: $got packets = tshark's $want" [ "$got" = "$want" ]
+else
+  skip "real captures: $REAL absent"
+fi

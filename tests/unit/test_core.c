@@ -1,0 +1,266 @@
+/* test_core.c - dates, zones, config, sensors, sketches, radix sort. */
+#include "unit.h"
+
+#include "darkscope/aggregate.h"
+#include "darkscope/classify.h"
+#include "darkscope/config.h"
+#include "darkscope/dtime.h"
+#include "darkscope/err.h"
+#include "darkscope/radix.h"
+#include "darkscope/sketch.h"
+
+#include <arpa/inet.h>
+
+TEST(civil_dates_round_trip)
+{
+	CHECK_INT(ds_days_from_civil(1970, 1, 1), ==, 0);
+	CHECK_INT(ds_days_from_civil(2014, 10, 1), ==, 16344);
+	CHECK_INT(ds_days_from_civil(2000, 3, 1), ==, 11017);
+	for (int64_t d = -1000; d < 40000; d += 7) {
+		int y, m, dd;
+		ds_civil_from_days(d, &y, &m, &dd);
+		CHECK_INT(ds_days_from_civil(y, m, dd), ==, d);
+	}
+	char buf[11];
+	ds_format_date(16344, buf);
+	CHECK_STR(buf, "2014-10-01");
+	int64_t day;
+	CHECK_INT(ds_parse_date("2016-02-29", &day), ==, 0);
+	CHECK_INT(ds_parse_date("2015-02-29", &day), ==, -DS_E_USAGE);
+	CHECK_INT(ds_parse_date("2015-13-01", &day), ==, -DS_E_USAGE);
+	CHECK_INT(ds_parse_date("2015-1-01x", &day), ==, -DS_E_USAGE);
+}
+
+TEST(zones_and_quarters)
+{
+	int h;
+	CHECK_INT(ds_parse_tz("UTC", &h), ==, 0);
+	CHECK_INT(h, ==, 0);
+	CHECK_INT(ds_parse_tz("JST", &h), ==, 0);
+	CHECK_INT(h, ==, 9);
+	CHECK_INT(ds_parse_tz("+09:00", &h), ==, 0);
+	CHECK_INT(h, ==, 9);
+	CHECK_INT(ds_parse_tz("-0500", &h), ==, 0);
+	CHECK_INT(h, ==, -5);
+	CHECK_INT(ds_parse_tz("UTC+3", &h), ==, 0);
+	CHECK_INT(h, ==, 3);
+	CHECK_INT(ds_parse_tz("+05:30", &h), <, 0); /* not a whole hour */
+	CHECK_INT(ds_parse_tz("Mars/Olympus", &h), <, 0);
+	int64_t a, b;
+	CHECK_INT(ds_parse_quarter("2014Q4", &a, &b), ==, 0);
+	CHECK_INT(a, ==, ds_days_from_civil(2014, 10, 1));
+	CHECK_INT(b, ==, ds_days_from_civil(2014, 12, 31));
+	CHECK_INT(ds_parse_quarter("2016Q1", &a, &b), ==, 0);
+	CHECK_INT(b - a + 1, ==, 91);
+	CHECK_INT(ds_parse_quarter("2014Q5", &a, &b), <, 0);
+}
+
+static const char *write_tmp(const char *text)
+{
+	const char *p = unit_tmp(".conf");
+	FILE *f = fopen(p, "w");
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+TEST(config_parses_the_documented_syntax)
+{
+	struct ds_config c;
+	const char *p = write_tmp("# comment\n[darkscope]\ndb = x.db\ngeoip = /g.mmdb\n\n"
+				  "[sensor tokyo-1]\nprefix = 198.51.100.0/24\nprefix = 2001:db8:100::/48\n"
+				  "alias = Domestic sensor 1\n[sensor b]\nprefix=10.0.0.0/8\n");
+	CHECK_INT(ds_config_init(&c), ==, 0);
+	CHECK_INT(ds_config_load(&c, p), ==, 0);
+	CHECK_STR(c.db, "x.db");
+	CHECK_STR(c.geoip, "/g.mmdb");
+	CHECK_INT(c.nsensors, ==, 3);
+	CHECK_STR(c.sensors[1].name, "tokyo-1");
+	CHECK_STR(c.sensors[1].alias, "Domestic sensor 1");
+	CHECK_STR(c.sensors[2].alias, "b");
+	CHECK_INT(c.nprefixes, ==, 3);
+	CHECK_INT(c.prefixes[0].len, ==, 120);
+	CHECK_INT(c.prefixes[1].len, ==, 48);
+	ds_config_free(&c);
+	remove(p);
+}
+
+TEST(config_errors_name_file_and_line)
+{
+	static const struct { const char *text, *want; } bad[] = {
+		{"[darkscope]\nbogus = 1\n", ":2: unknown key 'bogus'"},
+		{"[sensor a]\nprefix = 198.51.100.1/24\n", ":2: prefix '198.51.100.1/24' has host bits set"},
+		{"[sensor a]\nprefix = 300.1.1.0/24\n", ":2: bad IPv4 prefix"},
+		{"[sensor a]\nprefix = 10.0.0.0/33\n", ":2: bad prefix length"},
+		{"[sensor a]\n[sensor a]\n", ":2: sensor 'a' defined twice"},
+		{"x = 1\n", ":1: key outside any section"},
+		{"[darkscope\n", ":1: section header must end"},
+		{"[sensor a]\nprefix = 10.0.0.0/8\n[sensor b]\nprefix = 10.0.0.0/8\n", ":4: prefix '10.0.0.0/8' is already given to sensor a"},
+		{"[other]\n", ":1: unknown section [other]"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct ds_config c;
+		const char *p = write_tmp(bad[i].text);
+		ds_config_init(&c);
+		CHECK_INT(ds_config_load(&c, p), ==, -DS_E_CONFIG);
+		if (!strstr(ds_lasterr(), bad[i].want) || !strstr(ds_lasterr(), p))
+			UNIT_FAIL("case %zu: '%s' lacks '%s'", i, ds_lasterr(), bad[i].want);
+		ds_config_free(&c);
+		remove(p);
+	}
+	struct ds_config c;
+	ds_config_init(&c);
+	CHECK_INT(ds_config_load(&c, "/nonexistent/x.conf"), ==, -DS_E_CONFIG);
+	ds_config_free(&c);
+}
+
+static void addr(const char *text, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (strchr(text, ':')) {
+		inet_pton(AF_INET6, text, out);
+	} else {
+		out[10] = out[11] = 0xff;
+		inet_pton(AF_INET, text, out + 12);
+	}
+}
+
+TEST(sensor_longest_prefix_wins)
+{
+	struct ds_config c;
+	ds_config_init(&c);
+	int a = ds_config_add_sensor(&c, "wide", NULL), b = ds_config_add_sensor(&c, "narrow", NULL);
+	CHECK_INT(ds_config_add_prefix(&c, (unsigned)a, "198.51.0.0/16"), ==, 0);
+	CHECK_INT(ds_config_add_prefix(&c, (unsigned)b, "198.51.100.128/25"), ==, 0);
+	CHECK_INT(ds_config_add_prefix(&c, (unsigned)b, "2001:db8:100::/48"), ==, 0);
+	struct ds_sensormap m;
+	uint16_t ids[3] = {0, 10, 20};
+	CHECK_INT(ds_sensormap_init(&m, &c, ids, -1), ==, 0);
+	struct ds_pkt p = {.family = 4};
+	addr("198.51.100.200", p.dst);
+	ds_classify_sensor(&m, &p);
+	CHECK_INT(p.sensor, ==, 20);
+	addr("198.51.100.1", p.dst);
+	ds_classify_sensor(&m, &p);
+	CHECK_INT(p.sensor, ==, 10);
+	addr("203.0.113.1", p.dst);
+	ds_classify_sensor(&m, &p);
+	CHECK_INT(p.sensor, ==, 0);
+	p.family = 6;
+	addr("2001:db8:100:ffff::1", p.dst);
+	ds_classify_sensor(&m, &p);
+	CHECK_INT(p.sensor, ==, 20);
+	addr("2001:db8:101::1", p.dst);
+	ds_classify_sensor(&m, &p);
+	CHECK_INT(p.sensor, ==, 0);
+	ds_sensormap_free(&m);
+	CHECK_INT(ds_sensormap_init(&m, &c, ids, a), ==, 0); /* --sensor */
+	ds_classify_sensor(&m, &p);
+	CHECK_INT(p.sensor, ==, 10);
+	ds_sensormap_free(&m);
+	ds_config_free(&c);
+}
+
+static uint32_t mix32(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(x >> 32);
+}
+
+TEST(sketch_is_exact_while_small)
+{
+	struct ds_sketch s = {0};
+	for (int rep = 0; rep < 3; rep++)
+		for (uint64_t i = 0; i < 2000; i++)
+			CHECK_INT(ds_sketch_add(&s, mix32(i)), ==, 0);
+	CHECK_INT(ds_sketch_count(&s), ==, 2000);
+	CHECK_INT(s.cap != DS_SKETCH_DENSE, ==, 1);
+	ds_sketch_free(&s);
+}
+
+TEST(sketch_within_two_percent)
+{
+	static const uint64_t sizes[] = {3000, 10000, 50000, 200000, 1000000, 5000000};
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		struct ds_sketch s = {0};
+		for (uint64_t i = 0; i < sizes[k]; i++)
+			ds_sketch_add(&s, mix32(i * 7919 + k));
+		double est = (double)ds_sketch_count(&s), err = (est - (double)sizes[k]) / (double)sizes[k];
+		if (err > 0.02 || err < -0.02)
+			UNIT_FAIL("n=%llu estimate %.0f (%.2f%%)", (unsigned long long)sizes[k], est, err * 100);
+		ds_sketch_free(&s);
+	}
+}
+
+TEST(sketch_merge_and_encoding_round_trip)
+{
+	struct ds_sketch a = {0}, b = {0}, m = {0}, d = {0};
+	for (uint64_t i = 0; i < 1500; i++)
+		ds_sketch_add(&a, mix32(i));
+	for (uint64_t i = 1000; i < 2500; i++)
+		ds_sketch_add(&b, mix32(i));
+	ds_sketch_merge(&m, &a);
+	ds_sketch_merge(&m, &b);
+	/* 2500 > sparse limit: merged set turns dense but stays close */
+	uint64_t c = ds_sketch_count(&m);
+	CHECK_INT(c, >, 2450);
+	CHECK_INT(c, <, 2550);
+	struct ds_buf buf = {0};
+	CHECK_INT(ds_sketch_encode(&a, &buf), ==, 0);
+	CHECK_INT(ds_sketch_encode(&m, &buf), ==, 0);
+	const uint8_t *p = buf.data, *end = buf.data + buf.len;
+	CHECK_INT(ds_sketch_merge_enc(&d, &p, end), ==, 0);
+	CHECK_INT(ds_sketch_count(&d), ==, 1500);
+	CHECK_INT(ds_sketch_merge_enc(&d, &p, end), ==, 0);
+	CHECK_INT(ds_sketch_count(&d), ==, c);
+	CHECK(p == end);
+	/* corrupt encodings are refused, not read past their end */
+	uint8_t bad[] = {0x05, 0x01};
+	p = bad;
+	CHECK_INT(ds_sketch_merge_enc(&d, &p, bad + sizeof bad), ==, -DS_E_FORMAT);
+	uint8_t cut[] = {0x01, 0x00};
+	p = cut;
+	CHECK_INT(ds_sketch_merge_enc(&d, &p, cut + sizeof cut), ==, -DS_E_FORMAT);
+	ds_buf_free(&buf);
+	ds_sketch_free(&a);
+	ds_sketch_free(&b);
+	ds_sketch_free(&m);
+	ds_sketch_free(&d);
+}
+
+TEST(radix_sort_orders_like_a_comparison_sort)
+{
+	enum { N = 5000 };
+	static struct ds_kv a[N], tmp[N];
+	static uint32_t v[N], t32[N];
+	for (uint64_t i = 0; i < N; i++) {
+		a[i] = (struct ds_kv){(uint64_t)mix32(i) << 20 ^ mix32(i + 99), i};
+		v[i] = mix32(i * 3);
+	}
+	a[7].key = a[8].key; /* a tie: stability keeps 7 before 8 */
+	ds_radix_sort(a, tmp, N);
+	ds_radix_sort32(v, t32, N);
+	for (int i = 1; i < N; i++) {
+		CHECK(a[i - 1].key <= a[i].key);
+		CHECK(v[i - 1] <= v[i]);
+		if (a[i - 1].key == a[i].key)
+			CHECK(a[i - 1].val < a[i].val);
+	}
+}
+
+TEST(keys_pack_and_mask)
+{
+	uint64_t k = ds_key(513, 675, 257, 0x20000);
+	CHECK_INT(ds_key_sensor(k), ==, 513);
+	CHECK_INT(ds_key_cc(k), ==, 675);
+	CHECK_INT(ds_key_proto(k), ==, 257);
+	CHECK_INT(ds_key_port(k), ==, 0x20000);
+	uint64_t m = ds_key_mask(k, DS_DIM_CC);
+	CHECK_INT(ds_key_sensor(m), ==, 0);
+	CHECK_INT(ds_key_cc(m), ==, 675);
+	CHECK_INT(ds_key_port(m), ==, 0);
+	CHECK(ds_key(1, 0, 0, 0) > ds_key(0, 675, 257, 0x3ffff));
+}
