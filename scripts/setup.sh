@@ -7,12 +7,13 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential clang pkg-config libpcap-dev libmaxminddb-dev libzstd-dev zlib1g-dev
       libsqlite3-dev libxxhash-dev sqlite3 tshark tcpdump wireshark-common mmdb-bin iso-codes
-      nfdump zstd gzip npm time procps)
+      nfdump zstd gzip jq time procps libmaxmind-db-writer-perl)
 
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
+command -v npm >/dev/null || missing+=(npm)   # nodejs images bring their own npm
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo

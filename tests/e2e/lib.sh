@@ -18,7 +18,7 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi
 
 # same NAME FILE_A FILE_B: the two files are identical (diff shown if not).
 same() {
-  if cmp -s "$2" "$3"; then ok "$1"; else notok "$1"; diff "$2" "$3" | head -20 | sed 's/^/#   /'; fi
+  if cmp -s "$2" "$3"; then ok "$1"; else notok "$1"; diff "$2" "$3" | head -20 | cut -c1-200 | sed 's/^/#   /'; fi
 }
 
 fixtures() { mkdir -p "$FIX" && "$ROOT/$B/tests/mkfixtures" "$FIX"; }
@@ -63,7 +63,7 @@ tshark_ports() {
 
 # darkscope's view: "key count" for every port key in the store at $1.
 ds_ports() {
-  "$DS" top ports --db "$1" -n 100000 --format csv "${@:2}" | awk -F, 'NR>1 {print $2, $4}' | sort
+  "$DS" top ports --db "$1" -n 100000 --format json "${@:2}" | jq -r '.rows[] | "\(.key) \(.packets)"' | sort
 }
 
 # Number of frames tshark reads.

@@ -1,0 +1,49 @@
+# store.sh - ingest is idempotent and atomic: a file already stored is skipped
+# by content; an ingest killed with SIGKILL half way leaves the store exactly
+# as it was; two files in parallel give the same store answers as one after
+# the other; replaying the same captures gives byte-identical answers.
+. "$(dirname "$0")/lib.sh"
+fixtures
+[ -f "$GEO" ] || { notok "geo database missing (run scripts/setup.sh)"; exit 0; }
+
+state() { # db -> everything a user can ask, as text
+  for by in ports regions sensors; do
+    "$DS" top "$by" --db "$1" -n 1000 --format json
+    "$DS" series "$by" --db "$1" --step hour --top 20 --format csv
+  done
+  sqlite3 "$1" "select digest, packets, partial from file order by digest"
+}
+
+db=$TMP/a.db
+"$DS" ingest --db "$db" --geoip "$GEO" --quiet "$FIX/eth-le-us.pcap" "$FIX/multi.pcapng"
+state "$db" > "$TMP/s1"
+out=$("$DS" ingest --db "$db" --geoip "$GEO" "$FIX/eth-le-us.pcap" 2>&1)
+check "re-ingest is skipped with a message" grep -q "skipped .*eth-le-us.pcap: already ingested" <<<"$out"
+cp "$FIX/multi.pcapng" "$TMP/renamed.pcapng"
+out=$("$DS" ingest --db "$db" --geoip "$GEO" "$TMP/renamed.pcapng" 2>&1)
+check "same content under another name is skipped" grep -q "already ingested" <<<"$out"
+out=$("$DS" ingest --db "$db" --geoip "$GEO" - < "$FIX/multi.pcapng" 2>&1)
+check "same content on stdin is skipped" grep -q "skipped <stdin>" <<<"$out"
+state "$db" > "$TMP/s2"
+same "skipped files leave the store unchanged" "$TMP/s1" "$TMP/s2"
+
+# SIGKILL half way through a large file
+big=$TMP/big.pcap
+"$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 1000000 --out "$big" --quiet
+"$DS" ingest --db "$db" --geoip "$GEO" --quiet "$big" & pid=$!
+sleep 0.4
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
+check "the ingest was killed while running (status $rc)" [ $rc -eq 137 ]
+state "$db" > "$TMP/s3"
+same "SIGKILL half way leaves the store as before" "$TMP/s1" "$TMP/s3"
+"$DS" ingest --db "$db" --geoip "$GEO" --quiet "$big"
+check "the killed file ingests afterwards" [ "$(sqlite3 "$db" 'select count(*) from file')" = 3 ]
+
+# parallel = sequential = replay, byte for byte
+for j in 1 2; do
+  rm -f "$TMP/p$j.db"*
+  "$DS" ingest --db "$TMP/p$j.db" --geoip "$GEO" --quiet -j$j "$FIX/eth-le-us.pcap" "$FIX/multi.pcapng" "$big"
+  state "$TMP/p$j.db" > "$TMP/p$j"
+done
+same "two threads give the same answers as one" "$TMP/p1" "$TMP/p2"
+same "a replay into a new store gives the same answers" "$TMP/p1" <(state "$db")
