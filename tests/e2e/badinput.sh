@@ -1,0 +1,99 @@
+# badinput.sh - broken captures and configs: one line naming the file (and
+# offset or line), exit status 1 (2 for usage), the store unchanged, and never
+# a crash or a hang, including over a few hundred mutated captures.
+. "$(dirname "$0")/lib.sh"
+fixtures
+db=$TMP/b.db
+good=$FIX/eth-le-us.pcap
+"$DS" ingest --db "$db" --quiet "$FIX/sll.pcap"
+snap() { "$DS" top ports --db "$db" -n 1000 --format json; sqlite3 "$db" "select digest from file"; }
+snap > "$TMP/before"
+
+refused() { # name file pattern: exit 1, one line matching pattern, store unchanged
+  local name=$1 f=$2 pat=$3
+  "$DS" ingest --db "$db" --quiet "$f" 2>"$TMP/err"; local rc=$?
+  local lines; lines=$(wc -l < "$TMP/err")
+  if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -q -- "$pat" "$TMP/err" && grep -qF -- "$f" "$TMP/err"; then
+    ok "$name: refused in one line ($(cut -c1-120 "$TMP/err"))"
+  else
+    notok "$name: status $rc, $lines lines: $(head -3 "$TMP/err")"
+  fi
+  snap | cmp -s - "$TMP/before" || notok "$name: the store changed"
+}
+
+size=$(stat -c %s "$good")
+head -c $((size - 7)) "$good" > "$TMP/cut-last.pcap"
+refused "cut in its last record" "$TMP/cut-last.pcap" "truncated at offset"
+head -c 30 "$good" > "$TMP/cut-header.pcap"
+refused "cut in a record header" "$TMP/cut-header.pcap" "truncated at offset 24"
+head -c 10 "$good" > "$TMP/short.pcap"
+refused "shorter than a file header" "$TMP/short.pcap" "too short"
+: > "$TMP/empty.pcap"
+refused "empty file" "$TMP/empty.pcap" "empty"
+printf 'GIF89a this is not a capture at all.....' > "$TMP/magic.pcap"
+refused "wrong magic" "$TMP/magic.pcap" "not a pcap or pcapng"
+cp "$good" "$TMP/lt.pcap"; printf '\x93\x00\x00\x00' | dd of="$TMP/lt.pcap" bs=1 seek=20 conv=notrunc status=none
+refused "unknown link type" "$TMP/lt.pcap" "unsupported link type 147"
+cp "$good" "$TMP/len.pcap"; printf '\xff\xff\xff\x7f' | dd of="$TMP/len.pcap" bs=1 seek=32 conv=notrunc status=none
+refused "absurd record length" "$TMP/len.pcap" "exceeds the snap length"
+cp "$good" "$TMP/snap.pcap"; printf '\x20\x00\x00\x00' | dd of="$TMP/snap.pcap" bs=1 seek=16 conv=notrunc status=none
+refused "record beyond the snap length" "$TMP/snap.pcap" "exceeds the snap length 32"
+cp "$FIX/multi.pcapng" "$TMP/blk.pcapng"; printf '\x0d\x00\x00\x00' | dd of="$TMP/blk.pcapng" bs=1 seek=4 conv=notrunc status=none
+refused "pcapng bad block length" "$TMP/blk.pcapng" "bad block length"
+gzip -c "$good" > "$TMP/g.pcap.gz"; gsize=$(stat -c %s "$TMP/g.pcap.gz")
+head -c $((gsize / 2)) "$TMP/g.pcap.gz" > "$TMP/cut.pcap.gz"
+refused "gzip cut short" "$TMP/cut.pcap.gz" "gzip stream ends early"
+cp "$TMP/g.pcap.gz" "$TMP/bad.pcap.gz"; printf 'XXXXXXXX' | dd of="$TMP/bad.pcap.gz" bs=1 seek=40 conv=notrunc status=none
+refused "corrupt gzip" "$TMP/bad.pcap.gz" "gzip"
+zstd -q -c "$good" > "$TMP/z.pcap.zst"; zsize=$(stat -c %s "$TMP/z.pcap.zst")
+head -c $((zsize - 10)) "$TMP/z.pcap.zst" > "$TMP/cut.pcap.zst"
+refused "zstd cut short" "$TMP/cut.pcap.zst" "zstd"
+refused "missing file" "$TMP/does-not-exist.pcap" "cannot open"
+refused "a directory" "$TMP" "not a pcap\|cannot\|read error"
+
+# --partial counts the complete records of a file cut in its last record
+"$DS" ingest --db "$TMP/p.db" --partial "$TMP/cut-last.pcap" >/dev/null 2>"$TMP/perr"; rc=$?
+want=$(( $(tshark_frames "$good") - 1 ))
+got=$("$DS" top ports --db "$TMP/p.db" --format json | jq .total_packets)
+check "--partial: exit 0, the $want complete records counted (got $got)" [ $rc -eq 0 -a "$got" = "$want" ]
+check "--partial: the cut is reported" grep -q "truncated at offset" "$TMP/perr"
+check "--partial: the file is marked partial" [ "$(sqlite3 "$TMP/p.db" 'select partial from file')" = 1 ]
+
+# one bad file among good ones: the good ones are stored, exit 1
+rm -f "$TMP/m.db"*
+"$DS" ingest --db "$TMP/m.db" --quiet -j2 "$good" "$TMP/magic.pcap" "$FIX/raw.pcap" 2>"$TMP/merr"; rc=$?
+n=$(sqlite3 "$TMP/m.db" "select count(*) from file")
+check "bad file among good ones: exit 1, the 2 good files stored (got $n)" [ $rc -eq 1 -a "$n" = 2 ]
+
+# configuration errors: file and line
+printf '[darkscope]\ndb = x.db\n[sensor a]\nprefix = 10.0.0.1/8\n' > "$TMP/bad.conf"
+"$DS" top ports -c "$TMP/bad.conf" 2>"$TMP/cerr"; rc=$?
+check "bad config: exit 1 naming file:line" [ $rc -eq 1 ] && grep -q "bad.conf:4: prefix '10.0.0.1/8' has host bits set" "$TMP/cerr"
+"$DS" top ports --db "$db" --bogus 2>/dev/null; check "unknown option: exit 2" [ $? -eq 2 ]
+"$DS" top colours --db "$db" 2>/dev/null; check "unknown dimension: exit 2" [ $? -eq 2 ]
+"$DS" top ports --db "$db" --from 2014-02-30 --to 2014-03-01 2>/dev/null; check "bad date: exit 2" [ $? -eq 2 ]
+"$DS" top ports --db "$db" --tz +05:30 2>/dev/null; check "non-whole-hour zone: exit 2" [ $? -eq 2 ]
+"$DS" top ports --db "$db" --port 99999/tcp 2>/dev/null; check "bad port key: exit 2" [ $? -eq 2 ]
+
+# corrupt store: one line, exit 1
+head -c 4096 /dev/urandom > "$TMP/junk.db"
+"$DS" top ports --db "$TMP/junk.db" 2>"$TMP/serr"; rc=$?
+check "corrupt store file: exit 1 in one line" [ $rc -eq 1 -a "$(wc -l < "$TMP/serr")" -eq 1 ]
+
+# mutation fuzzing: random bytes flipped in every fixture; never a signal
+crashes=0; runs=0
+for f in "$FIX"/*.pcap "$FIX"/*.pcapng; do
+  fsize=$(stat -c %s "$f")
+  for i in $(seq 1 25); do
+    cp "$f" "$TMP/mut"
+    for j in 1 2 3 4; do
+      off=$(( (RANDOM * 32768 + RANDOM) % fsize ))
+      printf "\\x$(printf %02x $((RANDOM % 256)))" | dd of="$TMP/mut" bs=1 seek=$off conv=notrunc status=none
+    done
+    rm -f "$TMP/f.db"*
+    timeout 20 "$DS" ingest --db "$TMP/f.db" --quiet "$TMP/mut" >/dev/null 2>&1; rc=$?
+    runs=$((runs + 1))
+    if [ $rc -gt 1 ]; then crashes=$((crashes + 1)); cp "$TMP/mut" "$TMP/crash-$crashes"; echo "# status $rc on a mutation of $(basename "$f")"; fi
+  done
+done
+check "$runs mutated captures: no crash, no hang" [ $crashes -eq 0 ]
