@@ -9,7 +9,7 @@ D=var/demo
 mkdir -p "$D"
 ds=build/darkscope
 if [ ! -f "$D/demo.pcap.zst" ]; then
-  $ds synth --preset reference --geoip var/geo/country.mmdb --seed 7 \
+  $ds synth --preset reference --geoip var/geo/country.mmdb --seed 1 \
      --out "$D/demo.pcap.zst" --write-config "$D/demo.conf"
   sed -i "s#^db = .*#db = $D/demo.db#" "$D/demo.conf"
 fi

@@ -16,7 +16,7 @@ static const char *const reference[] = {
 	"surge:port=23/tcp,start=2014-12-09,days=3,x=2.5",
 	"region:port=8080/tcp,cc=CN,start=2014-12-01,days=31,x=2.2",
 	"region:port=8080/tcp,cc=JP,start=2014-12-05,days=27,x=1.6",
-	"local:sensor=osaka-2,port=12543/tcp+12543/udp,start=2014-10-14,days=5,share=0.6,cc=JP",
+	"local:sensor=osaka-2,port=12543/tcp+12543/udp,start=2014-10-14,days=5,share=1.0,cc=JP",
 };
 
 static int write_config(const struct ds_config *cfg, const char *path, const char *geoip)

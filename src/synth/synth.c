@@ -369,7 +369,7 @@ long long ds_synth_write(const struct ds_synth_opts *o, const struct ds_config *
 		goto out;
 	}
 	if ((rc = ds_geo_open(&g.geo, o->geoip)) < 0 ||
-	    (rc = make_pool(&g, &g.bg, NSOURCES, DS_CC_UNKNOWN, 1.2)) < 0 ||
+	    (rc = make_pool(&g, &g.bg, NSOURCES, DS_CC_UNKNOWN, 1.6)) < 0 ||
 	    (rc = make_subpools(&g)) < 0)
 		goto out;
 	for (int i = 0; i < o->nev; i++)

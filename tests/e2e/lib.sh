@@ -16,6 +16,8 @@ skip() { echo "skip - $*"; }
 # check NAME: passes when the command succeeds.
 check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
 
+not() { ! "$@"; }
+
 # same NAME FILE_A FILE_B: the two files are identical (diff shown if not).
 same() {
   if cmp -s "$2" "$3"; then ok "$1"; else notok "$1"; diff "$2" "$3" | head -20 | cut -c1-200 | sed 's/^/#   /'; fi
