@@ -23,7 +23,10 @@ same() {
   if cmp -s "$2" "$3"; then ok "$1"; else notok "$1"; diff "$2" "$3" | head -20 | cut -c1-200 | sed 's/^/#   /'; fi
 }
 
-fixtures() { mkdir -p "$FIX" && "$ROOT/$B/tests/mkfixtures" "$FIX"; }
+fixtures() {
+  mkdir -p "$FIX" && "$ROOT/$B/tests/mkfixtures" "$FIX" && [ -s "$FIX/multi.pcapng" ] ||
+    { notok "$(basename "$0"): cannot write the fixtures"; exit 0; }
+}
 
 have_real() { [ -d "$REAL" ]; }
 

@@ -88,7 +88,8 @@ static struct frame eth(int64_t ts, const char *src, const char *dst, uint8_t pr
 static struct frame relink(struct frame in, const uint8_t *hdr, uint32_t hlen)
 {
 	struct frame out = {.ts = in.ts};
-	memcpy(out.d, hdr, hlen);
+	if (hlen)
+		memcpy(out.d, hdr, hlen);
 	memcpy(out.d + hlen, in.d + 14, in.len - 14);
 	out.len = in.len - 14 + hlen;
 	return out;
@@ -148,7 +149,8 @@ static struct frame ext6(struct frame in, int frag)
 	int n = 0;
 	uint8_t hbh[8] = {60, 0, 1, 4, 0, 0, 0, 0};         /* -> dest opts */
 	uint8_t dst[8] = {(uint8_t)(frag >= 0 ? 44 : nh), 0, 1, 4, 0, 0, 0, 0};
-	uint8_t fh[8] = {nh, 0, (uint8_t)((frag << 3) >> 8), (uint8_t)((frag << 3) & 0xf8), 0, 0, 0, 9};
+	unsigned fo = frag > 0 ? (unsigned)frag << 3 : 0;
+	uint8_t fh[8] = {nh, 0, (uint8_t)(fo >> 8), (uint8_t)(fo & 0xf8), 0, 0, 0, 9};
 	memcpy(ext, hbh, 8);
 	memcpy(ext + 8, dst, 8);
 	n = 16;
