@@ -25,7 +25,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-all: $(B)/darkscope $(B)/bench_pcaploop
+all: $(B)/darkscope $(B)/bench_pcaploop $(B)/bench_stages
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -43,6 +43,9 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/unit.o $(B)/libdarkscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/bench_pcaploop: $(B)/bench/pcaploop.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench_stages: $(B)/bench/stages.o $(B)/libdarkscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/mkfixtures: $(B)/tests/tools/mkfixtures.o $(B)/libdarkscope.a

@@ -60,15 +60,16 @@ struct ds_row {
  * sketches) stay owned by the caller.  Returns 0 or a negative code. */
 typedef int (*ds_emit_fn)(void *ctx, int32_t hour, const struct ds_row *rows, size_t n);
 
-struct ds_agg__ent;
+struct ds_agg__hour;
 
 struct ds_agg {
-	struct ds_agg__ent *tab;
-	size_t cap, n;
+	struct ds_agg__hour *hours; /* one table per hour in flight, oldest first */
+	struct ds_agg__hour *last;  /* the table the previous packet went to */
+	size_t n;                   /* keys over all hours */
 	size_t max_keys;     /* flush everything past this many keys */
 	size_t max_bytes;    /* ... or past this many bytes of sketches */
 	size_t sk_bytes;
-	int32_t max_hour, min_hour;
+	int32_t max_hour;
 	ds_emit_fn emit;
 	void *ctx;
 	int err;             /* first error from emit or allocation */
@@ -78,6 +79,9 @@ int ds_agg_init(struct ds_agg *a, size_t max_keys, size_t max_bytes, ds_emit_fn 
 
 /* Count p (sensor, cc and srchash set).  Returns 0 or the first error. */
 int ds_agg_add(struct ds_agg *a, const struct ds_pkt *p);
+
+/* The same for p[0..n), overlapping the cache misses. */
+int ds_agg_add_batch(struct ds_agg *a, const struct ds_pkt *p, size_t n);
 
 /* Emit every hour still held. */
 int ds_agg_flush(struct ds_agg *a);
@@ -90,5 +94,16 @@ void ds_agg_free(struct ds_agg *a);
 long ds_rollup(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row **out);
 
 void ds_rows_free(struct ds_row *rows, size_t n);
+
+/* The rows of every mask but DS_DIM_ALL from one hour's fine rows (each with
+ * its in-memory sketch), computed together.  rows[d] carry encoded sketches
+ * (enc) that point into enc.  Free with ds_rollups_free. */
+struct ds_rollups {
+	struct ds_row *rows[DS_NMASKS];
+	size_t n[DS_NMASKS];
+	struct ds_buf enc;
+};
+int ds_rollup_all(const struct ds_row *rows, size_t n, struct ds_rollups *out);
+void ds_rollups_free(struct ds_rollups *r);
 
 #endif

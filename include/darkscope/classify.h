@@ -9,8 +9,13 @@
 #include "darkscope/config.h"
 #include "darkscope/record.h"
 
+struct ds_sensormap__pfx {
+	uint64_t hi, lo, mhi, mlo; /* network and mask as two big-endian words */
+	uint16_t sensor;
+};
+
 struct ds_sensormap {
-	struct ds_prefix *pfx;   /* sorted longest first */
+	struct ds_sensormap__pfx *pfx; /* sorted longest first */
 	unsigned n;
 	const uint16_t *ids;     /* config index -> store id; NULL = identity */
 	int forced;              /* >= 0: every packet goes to this config index */

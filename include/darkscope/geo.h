@@ -7,6 +7,7 @@
 #ifndef DARKSCOPE_GEO_H
 #define DARKSCOPE_GEO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "darkscope/record.h"
@@ -19,6 +20,9 @@ int ds_geo_open(struct ds_geo **out, const char *path);
 
 /* Set p->cc and p->srchash for p->src (cached). */
 void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p);
+
+/* The same for p[0..n), overlapping the cache misses. */
+void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n);
 
 /* Country of addr (16 bytes, IPv4 mapped) straight from the database. */
 uint16_t ds_geo_lookup(struct ds_geo *g, const uint8_t addr[16]);

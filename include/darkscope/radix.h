@@ -14,6 +14,9 @@ struct ds_kv {
 /* Sort a[0..n) by key using tmp (n entries of scratch).  The result is in a. */
 void ds_radix_sort(struct ds_kv *a, struct ds_kv *tmp, size_t n);
 
+/* Sort n 64-bit values (scratch tmp of n entries).  The result is in a. */
+void ds_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n);
+
 /* Sort n 32-bit values in place (scratch tmp of n entries). */
 void ds_radix_sort32(uint32_t *a, uint32_t *tmp, size_t n);
 

@@ -47,6 +47,13 @@ int ds_sketch_skip_enc(const uint8_t **p, const uint8_t *end);
 /* Append the encoding of s to b. */
 int ds_sketch_encode(const struct ds_sketch *s, struct ds_buf *b);
 
+/* Building blocks for callers that hold hashes themselves (rollups):
+ * raise registers reg[2^DS_HLL_P] for h; encode n distinct sorted hashes
+ * (n <= DS_SPARSE_MAX) or a register array, exactly as ds_sketch_encode would. */
+void ds_sketch_reg_add(uint8_t *reg, uint32_t h);
+int ds_sketch_encode_sorted(const uint32_t *h, size_t n, struct ds_buf *b);
+int ds_sketch_encode_regs(const uint8_t *reg, struct ds_buf *b);
+
 /* Estimated (exact while sparse) number of distinct sources. */
 uint64_t ds_sketch_count(const struct ds_sketch *s);
 

@@ -199,14 +199,46 @@ int ds_sketch_skip_enc(const uint8_t **p, const uint8_t *end)
 	return 0;
 }
 
+void ds_sketch_reg_add(uint8_t *reg, uint32_t h)
+{
+	reg_add(reg, h ? h : 1);
+}
+
+int ds_sketch_encode_sorted(const uint32_t *h, size_t n, struct ds_buf *b)
+{
+	int rc = ds_buf_reserve(b, 10 + 5 * n);
+	if (rc < 0)
+		return rc;
+	uint8_t *o = b->data + b->len;
+	uint64_t v = (uint64_t)n << 1;
+	do {
+		*o++ = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	uint32_t prev = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t d = h[i] - prev;
+		prev = h[i];
+		while (d > 0x7f) {
+			*o++ = (uint8_t)(d | 0x80);
+			d >>= 7;
+		}
+		*o++ = (uint8_t)d;
+	}
+	b->len = (size_t)(o - b->data);
+	return 0;
+}
+
+int ds_sketch_encode_regs(const uint8_t *reg, struct ds_buf *b)
+{
+	int rc = ds_buf_putv(b, 1);
+	return rc < 0 ? rc : ds_buf_put(b, reg, M);
+}
+
 int ds_sketch_encode(const struct ds_sketch *s, struct ds_buf *b)
 {
-	int rc;
-	if (s->cap == DS_SKETCH_DENSE) {
-		if ((rc = ds_buf_putv(b, 1)) < 0)
-			return rc;
-		return ds_buf_put(b, s->u.reg, M);
-	}
+	if (s->cap == DS_SKETCH_DENSE)
+		return ds_sketch_encode_regs(s->u.reg, b);
 	uint32_t tmp[DS_SPARSE_MAX + 2], scratch[DS_SPARSE_MAX + 2], n = 0;
 	if (s->cap == 0) {
 		for (uint32_t i = 0; i < s->n; i++)
@@ -217,15 +249,7 @@ int ds_sketch_encode(const struct ds_sketch *s, struct ds_buf *b)
 				tmp[n++] = s->u.set[i];
 	}
 	ds_radix_sort32(tmp, scratch, n);
-	if ((rc = ds_buf_putv(b, (uint64_t)n << 1)) < 0)
-		return rc;
-	uint32_t prev = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		if ((rc = ds_buf_putv(b, tmp[i] - prev)) < 0)
-			return rc;
-		prev = tmp[i];
-	}
-	return 0;
+	return ds_sketch_encode_sorted(tmp, n, b);
 }
 
 /* Ertl, "New cardinality estimation algorithms for HyperLogLog sketches"

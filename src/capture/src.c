@@ -25,6 +25,7 @@ struct ds_src {
 	/* K_MAP */
 	const uint8_t *map;
 	size_t maplen, mpos;
+	size_t released;        /* mapped bytes below this were given back */
 	int digested;
 	/* streams: window buf[start, end) */
 	uint8_t *buf;
@@ -171,12 +172,21 @@ long ds_src_get(struct ds_src *s, size_t n, const uint8_t **p)
 	return (long)(avail < n ? avail : n);
 }
 
+/* Bytes of a mapped file read before the pages are unmapped again: the page
+ * cache keeps them, but they stop counting against this process. */
+#define RELEASE_STEP ((size_t)32 << 20)
+
 void ds_src_skip(struct ds_src *s, size_t n)
 {
-	if (s->kind == K_MAP)
-		s->mpos += n;
-	else
+	if (s->kind != K_MAP) {
 		s->start += n;
+		return;
+	}
+	s->mpos += n;
+	if (s->mpos - s->released >= 2 * RELEASE_STEP) {
+		madvise((void *)(s->map + s->released), RELEASE_STEP, MADV_DONTNEED);
+		s->released += RELEASE_STEP;
+	}
 }
 
 uint64_t ds_src_pos(const struct ds_src *s)
@@ -313,14 +323,27 @@ err:
 
 int ds_file_digest(const char *path, char out[33])
 {
-	struct ds_src *s;
-	int rc = ds_src_open(&s, path);
-	if (rc < 0)
-		return rc;
-	if (s->kind != K_MAP)
-		rc = ds_src_drain(s);
+	/* read(), not a mapping: the digest pass must not hold the file in RSS */
+	struct ds_src s = {.kind = K_RAW, .path = path};
+	int rc = 0;
+	s.fd = open(path, O_RDONLY | O_CLOEXEC);
+	s.in = malloc(DS_READ_CHUNK);
+	s.dig = XXH3_createState();
+	if (s.fd < 0)
+		rc = ds_fail(DS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+	else if (!s.in || !s.dig)
+		rc = ds_fail(DS_E_NOMEM, "out of memory");
+	if (rc == 0) {
+		posix_fadvise(s.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		XXH3_128bits_reset(s.dig);
+		rc = ds_src_drain(&s);
+	}
 	if (rc == 0)
-		ds_src_digest(s, out);
-	ds_src_close(s);
+		ds_src_digest(&s, out);
+	if (s.fd >= 0)
+		close(s.fd);
+	free(s.in);
+	if (s.dig)
+		XXH3_freeState(s.dig);
 	return rc;
 }

@@ -1,4 +1,5 @@
-/* sensor.c - destination prefix to sensor, longest prefix first. */
+/* sensor.c - destination prefix to sensor, longest prefix first.
+ * Prefixes are kept as two masked 64-bit words, so a test is two ANDs. */
 #include "darkscope/classify.h"
 
 #include "darkscope/err.h"
@@ -12,32 +13,51 @@ static int by_len_desc(const void *a, const void *b)
 	return (int)y->len - (int)x->len;
 }
 
+static inline uint64_t be64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return v;
+#else
+	return __builtin_bswap64(v);
+#endif
+}
+
+static uint64_t mask_bits(int bits)
+{
+	return bits <= 0 ? 0 : bits >= 64 ? ~0ull : ~0ull << (64 - bits);
+}
+
 int ds_sensormap_init(struct ds_sensormap *m, const struct ds_config *cfg, const uint16_t *ids,
 		      int forced)
 {
 	memset(m, 0, sizeof *m);
 	m->ids = ids;
 	m->forced = forced;
-	if (cfg->nprefixes) {
-		m->pfx = malloc(cfg->nprefixes * sizeof *m->pfx);
-		if (!m->pfx)
-			return ds_fail(DS_E_NOMEM, "out of memory");
-		memcpy(m->pfx, cfg->prefixes, cfg->nprefixes * sizeof *m->pfx);
-		qsort(m->pfx, cfg->nprefixes, sizeof *m->pfx, by_len_desc);
+	if (!cfg->nprefixes)
+		return 0;
+	struct ds_prefix *sorted = malloc(cfg->nprefixes * sizeof *sorted);
+	m->pfx = malloc(cfg->nprefixes * sizeof *m->pfx);
+	if (!sorted || !m->pfx) {
+		free(sorted);
+		free(m->pfx);
+		m->pfx = NULL;
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	}
+	memcpy(sorted, cfg->prefixes, cfg->nprefixes * sizeof *sorted);
+	qsort(sorted, cfg->nprefixes, sizeof *sorted, by_len_desc);
+	for (unsigned i = 0; i < cfg->nprefixes; i++) {
+		struct ds_sensormap__pfx *x = &m->pfx[i];
+		x->mhi = mask_bits(sorted[i].len);
+		x->mlo = mask_bits(sorted[i].len - 64);
+		x->hi = be64(sorted[i].addr) & x->mhi;
+		x->lo = be64(sorted[i].addr + 8) & x->mlo;
+		x->sensor = sorted[i].sensor;
 	}
 	m->n = cfg->nprefixes;
+	free(sorted);
 	return 0;
-}
-
-static int in_prefix(const struct ds_prefix *x, const uint8_t *a)
-{
-	unsigned full = x->len / 8, rest = x->len % 8;
-	if (memcmp(x->addr, a, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (a[full] & mask) == x->addr[full];
 }
 
 void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p)
@@ -45,12 +65,24 @@ void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p)
 	unsigned idx = 0;
 	if (m->forced >= 0) {
 		idx = (unsigned)m->forced;
+	} else if (p->family && m->n <= 16) {
+		/* few prefixes: test them all, shortest first, without branches
+		 * (the sensor a packet goes to is not predictable) */
+		uint64_t hi = be64(p->dst), lo = be64(p->dst + 8);
+		for (unsigned i = m->n; i-- > 0;) {
+			const struct ds_sensormap__pfx *x = &m->pfx[i];
+			int hit = ((hi & x->mhi) == x->hi) & ((lo & x->mlo) == x->lo);
+			idx = hit ? x->sensor : idx;
+		}
 	} else if (p->family) {
-		for (unsigned i = 0; i < m->n; i++)
-			if (in_prefix(&m->pfx[i], p->dst)) {
-				idx = m->pfx[i].sensor;
+		uint64_t hi = be64(p->dst), lo = be64(p->dst + 8);
+		for (unsigned i = 0; i < m->n; i++) {
+			const struct ds_sensormap__pfx *x = &m->pfx[i];
+			if ((hi & x->mhi) == x->hi && (lo & x->mlo) == x->lo) {
+				idx = x->sensor;
 				break;
 			}
+		}
 	}
 	p->sensor = m->ids ? m->ids[idx] : (uint16_t)idx;
 }

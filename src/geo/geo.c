@@ -9,6 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* IPv4 sources have a compact cache of their own (8 bytes an entry, so it
+ * stays in the L2 cache); IPv6 and non-IP use the wide one. */
+struct slot4 {
+	uint32_t addr;
+	uint16_t cc;
+	uint16_t valid;
+};
+
 struct slot {
 	uint64_t a0, a1;   /* the address as two words */
 	uint16_t cc;
@@ -19,7 +27,8 @@ struct ds_geo {
 	MMDB_s db;
 	int have_db;
 	uint64_t hits, misses;
-	struct slot cache[1u << DS_GEO_CACHE_BITS];
+	struct slot4 cache4[1u << DS_GEO_CACHE_BITS];
+	struct slot cache[1u << (DS_GEO_CACHE_BITS - 4)];
 };
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -110,8 +119,24 @@ void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
 	memcpy(&a0, p->src, 8);
 	memcpy(&a1, p->src + 8, 8);
 	uint64_t h = addr_hash(a0, a1);
-	struct slot *s = &g->cache[h & ((1u << DS_GEO_CACHE_BITS) - 1)];
 	p->srchash = (uint32_t)(h >> 32);
+	if (p->family == 4) {
+		uint32_t v4;
+		memcpy(&v4, p->src + 12, 4);
+		struct slot4 *s4 = &g->cache4[h & ((1u << DS_GEO_CACHE_BITS) - 1)];
+		if (s4->valid && s4->addr == v4) {
+			g->hits++;
+			p->cc = s4->cc;
+			return;
+		}
+		g->misses++;
+		p->cc = ds_geo_lookup(g, p->src);
+		s4->addr = v4;
+		s4->cc = p->cc;
+		s4->valid = 1;
+		return;
+	}
+	struct slot *s = &g->cache[h & ((1u << (DS_GEO_CACHE_BITS - 4)) - 1)];
 	if (s->valid && s->a0 == a0 && s->a1 == a1) {
 		g->hits++;
 		p->cc = s->cc;
@@ -123,6 +148,22 @@ void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
 	s->a1 = a1;
 	s->cc = p->cc;
 	s->valid = 1;
+}
+
+void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) { /* start the cache lines coming */
+		uint64_t a0, a1;
+		memcpy(&a0, p[i].src, 8);
+		memcpy(&a1, p[i].src + 8, 8);
+		uint64_t h = addr_hash(a0, a1);
+		if (p[i].family == 4)
+			__builtin_prefetch(&g->cache4[h & ((1u << DS_GEO_CACHE_BITS) - 1)]);
+		else
+			__builtin_prefetch(&g->cache[h & ((1u << (DS_GEO_CACHE_BITS - 4)) - 1)]);
+	}
+	for (size_t i = 0; i < n; i++)
+		ds_geo_annotate(g, &p[i]);
 }
 
 void ds_geo_stats(const struct ds_geo *g, uint64_t *hits, uint64_t *misses)

@@ -41,45 +41,20 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Which mask each rollup is summed from: the smallest finer one already
- * built (a coarser source has fewer, larger sketches to merge). */
-static const unsigned rollup_from[DS_NMASKS] = {
-	[DS_DIM_SENSOR | DS_DIM_CC] = DS_DIM_ALL,
-	[DS_DIM_SENSOR | DS_DIM_PORT] = DS_DIM_ALL,
-	[DS_DIM_CC | DS_DIM_PORT] = DS_DIM_ALL,
-	[DS_DIM_SENSOR] = DS_DIM_SENSOR | DS_DIM_CC,
-	[DS_DIM_CC] = DS_DIM_SENSOR | DS_DIM_CC,
-	[DS_DIM_PORT] = DS_DIM_CC | DS_DIM_PORT,
-	[0] = DS_DIM_SENSOR,
-};
-static const unsigned rollup_order[] = {
-	DS_DIM_SENSOR | DS_DIM_CC, DS_DIM_SENSOR | DS_DIM_PORT, DS_DIM_CC | DS_DIM_PORT,
-	DS_DIM_SENSOR, DS_DIM_CC, DS_DIM_PORT, 0,
-};
-
-/* Store one finished hour: every rollup computed outside the lock. */
+/* Store one finished hour: the rollups computed outside the lock. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct shared *sh = ctx;
-	struct ds_row *r[DS_NMASKS] = {0};
-	long k[DS_NMASKS] = {0};
-	int rc = 0;
-	r[DS_DIM_ALL] = (struct ds_row *)rows;
-	k[DS_DIM_ALL] = (long)n;
-	for (size_t i = 0; i < sizeof rollup_order / sizeof rollup_order[0] && rc == 0; i++) {
-		unsigned d = rollup_order[i], from = rollup_from[d];
-		if ((k[d] = ds_rollup(r[from], (size_t)k[from], d, &r[d])) < 0)
-			rc = (int)k[d];
-	}
-	if (rc == 0) {
-		pthread_mutex_lock(&sh->mu);
-		for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
-			rc = sh->st->ops->put(sh->st, hour, d, r[d], (size_t)k[d]);
-		pthread_mutex_unlock(&sh->mu);
-	}
-	for (unsigned d = 0; d < DS_DIM_ALL; d++)
-		if (k[d] > 0)
-			ds_rows_free(r[d], (size_t)k[d]);
+	struct ds_rollups r;
+	int rc = ds_rollup_all(rows, n, &r);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&sh->mu);
+	rc = sh->st->ops->put(sh->st, hour, DS_DIM_ALL, rows, n);
+	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+		rc = sh->st->ops->put(sh->st, hour, d, r.rows[d], r.n[d]);
+	pthread_mutex_unlock(&sh->mu);
+	ds_rollups_free(&r);
 	return rc;
 }
 
@@ -91,33 +66,58 @@ static void note_bad(struct job *j, const struct ds_frame *f, const struct ds_pk
 			 (unsigned long long)recno, (unsigned long long)f->offset, p->why);
 }
 
+/* Count one batch of decoded packets: per-packet statistics, then geo and
+ * aggregation over the whole batch so their cache misses overlap. */
+static int count_batch(struct job *j, struct ds_geo *geo, struct ds_agg *agg, struct ds_pkt *p,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].proto == DS_PROTO_NONIP)
+			j->nonip++;
+		if (p[i].sensor == 0)
+			j->unattributed++;
+		if (p[i].ts < j->first_ts)
+			j->first_ts = p[i].ts;
+		if (p[i].ts > j->last_ts)
+			j->last_ts = p[i].ts;
+	}
+	j->frames += n;
+	ds_geo_annotate_batch(geo, p, n);
+	return ds_agg_add_batch(agg, p, n);
+}
+
+#define BATCH 32
+
 static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 {
 	struct ds_capture cap;
 	struct ds_frame f;
-	struct ds_pkt p;
+	struct ds_pkt p[BATCH];
+	size_t n = 0;
 	const struct ds_sensormap *map = j->sh->map;
 	int rc = ds_capture_open(&cap, j->path);
 	if (rc < 0)
 		return rc;
 	j->first_ts = INT64_MAX;
 	j->last_ts = INT64_MIN;
-	while ((rc = ds_capture_next(&cap, &f)) == 1) {
-		ds_decode(&f, &p);
-		ds_classify_sensor(map, &p);
-		ds_geo_annotate(geo, &p);
-		j->frames++;
-		if (p.proto == DS_PROTO_NONIP)
-			j->nonip++;
-		else if (p.proto == DS_PROTO_BAD)
-			note_bad(j, &f, &p, cap.records);
-		if (p.sensor == 0)
-			j->unattributed++;
-		if (p.ts < j->first_ts)
-			j->first_ts = p.ts;
-		if (p.ts > j->last_ts)
-			j->last_ts = p.ts;
-		if ((rc = ds_agg_add(agg, &p)) < 0)
+	for (;;) {
+		rc = ds_capture_next(&cap, &f);
+		if (rc == 1) {
+			ds_decode(&f, &p[n]);
+			ds_classify_sensor(map, &p[n]);
+			if (p[n].proto == DS_PROTO_BAD)
+				note_bad(j, &f, &p[n], cap.records);
+			n++;
+		}
+		if (n == BATCH || (rc != 1 && n)) {
+			int arc = count_batch(j, geo, agg, p, n);
+			n = 0;
+			if (arc < 0) {
+				rc = arc;
+				break;
+			}
+		}
+		if (rc != 1)
 			break;
 	}
 	if (rc == -DS_E_TRUNCATED && j->sh->o->partial) {

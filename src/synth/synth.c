@@ -27,6 +27,8 @@ static const struct { uint16_t proto, port; double w; } services[] = {
 #define TAIL_SHARE 0.14     /* background to uniformly random ports */
 #define BACKSCATTER 0.05    /* SYN-ACK / RST replies to spoofed floods */
 #define V6_SHARE 0.03
+#define SWEEP_P 0.8         /* a sweep goes on to one more address: mean 5 */
+#define SWEEP_MAX 256
 
 /* Source regions and their weight; the rest is spread over all others. */
 static const struct { const char *cc; double w; } regions[] = {
@@ -242,25 +244,41 @@ static int emit(struct gen *g, int64_t ts, uint32_t usec, const struct source *s
 	return ds_pcapw_write(g->w, ts, usec, buf, (uint32_t)len);
 }
 
-/* One packet of background traffic: a service by its weight, then one of
- * the sources scanning it by their activity. */
-static int background(struct gen *g, int64_t ts, uint32_t usec)
+/* Background traffic: a service by its weight, then one of the sources
+ * scanning it by their activity, which sweeps a few addresses of one sensor
+ * (as scanners do).  Returns the packets written or a negative code. */
+static int background(struct gen *g, int64_t ts, uint32_t usec, long left)
 {
 	unsigned sensor = g->sens[rng_below(&g->r, g->nsens)];
 	if (rng_unit(&g->r) < BACKSCATTER) {
 		const struct source *s = &g->bg.s[rng_pick(&g->r, g->bg.cdf, g->bg.n)];
-		return emit(g, ts, usec, s, sensor, 6, (uint16_t)(rng_unit(&g->r) < 0.5 ? 80 : 443), 1);
+		int rc = emit(g, ts, usec, s, sensor, 6, (uint16_t)(rng_unit(&g->r) < 0.5 ? 80 : 443), 1);
+		return rc < 0 ? rc : 1;
 	}
 	uint16_t si = pick_service(g);
 	const struct subpool *sp = &g->by_serv[si == 0xffff ? NSERV : si];
 	const struct source *s = &g->bg.s[sp->idx[rng_pick(&g->r, sp->cdf, sp->n)]];
-	if (si == 0xffff)
-		return emit(g, ts, usec, s, sensor, rng_unit(&g->r) < 0.8 ? 6 : 17,
-			    (uint16_t)(1 + rng_below(&g->r, 65535)), 0);
-	uint16_t proto = services[si].proto;
-	if (s->v6 && proto == 1)
-		proto = 58, si = NSERV; /* v6 sources ping with ICMPv6 */
-	return emit(g, ts, usec, s, sensor, proto, si < NSERV ? services[si].port : 128, 0);
+	uint16_t proto, port;
+	if (si == 0xffff) {
+		proto = rng_unit(&g->r) < 0.8 ? 6 : 17;
+		port = (uint16_t)(1 + rng_below(&g->r, 65535));
+	} else {
+		proto = services[si].proto;
+		port = services[si].port;
+		if (s->v6 && proto == 1)
+			proto = 58, port = 128; /* v6 sources ping with ICMPv6 */
+	}
+	long burst = 1;
+	while (burst < SWEEP_MAX && rng_unit(&g->r) < SWEEP_P)
+		burst++;
+	if (burst > left)
+		burst = left;
+	for (long i = 0; i < burst; i++) {
+		int rc = emit(g, ts, usec + (uint32_t)i, s, sensor, proto, port, 0);
+		if (rc < 0)
+			return rc;
+	}
+	return (int)burst;
 }
 
 /* Day-of-week and hour-of-day rhythm (mean about 1). */
@@ -332,11 +350,12 @@ static int run(struct gen *g, struct pool *pools)
 		double day_noise = 0.9 + 0.2 * rng_unit(&g->r);
 		long n = rng_poisson(&g->r, g->o->rate / 24.0 * rhythm(h) * day_noise);
 		/* background packets in time order across the hour */
-		for (long k = 0; k < n; k++) {
+		for (long k = 0; k < n;) {
 			int64_t off = (int64_t)((double)k * 3600.0 / (double)n);
-			int rc = background(g, h * 3600 + off, (uint32_t)rng_below(&g->r, 1000000));
+			int rc = background(g, h * 3600 + off, (uint32_t)rng_below(&g->r, 999000), n - k);
 			if (rc < 0)
 				return rc;
+			k += rc;
 		}
 		int rc = events_hour(g, h, pools);
 		if (rc < 0)

@@ -32,6 +32,35 @@ void ds_radix_sort(struct ds_kv *a, struct ds_kv *tmp, size_t n)
 		memcpy(a, src, n * sizeof *a);
 }
 
+void ds_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	if (n < 2)
+		return;
+	size_t cnt[8][256];
+	memset(cnt, 0, sizeof cnt);
+	for (size_t i = 0; i < n; i++)
+		for (int b = 0; b < 8; b++)
+			cnt[b][(a[i] >> (8 * b)) & 0xff]++;
+	uint64_t *src = a, *dst = tmp;
+	for (int b = 0; b < 8; b++) {
+		if (cnt[b][(a[0] >> (8 * b)) & 0xff] == n)
+			continue;
+		size_t pos = 0;
+		for (int v = 0; v < 256; v++) {
+			size_t c = cnt[b][v];
+			cnt[b][v] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[cnt[b][(src[i] >> (8 * b)) & 0xff]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+}
+
 void ds_radix_sort32(uint32_t *a, uint32_t *tmp, size_t n)
 {
 	if (n < 32) { /* insertion sort */
