@@ -42,8 +42,9 @@ void ds_period_hours(const struct ds_period *p, int32_t *h0, int32_t *h1);
 /* The period of the same length just before p. */
 void ds_period_before(const struct ds_period *p, struct ds_period *out);
 
-/* Rank keys of dimension `by` (one DS_DIM_* bit) by packets (ties by key
- * text, via keytext).  limit 0 = all.  with_sources counts distinct sources
+/* Rank keys of dimension `by` (one DS_DIM_* bit) by packets; ties in the
+ * keys' natural order (ports by protocol number then port, regions by code,
+ * sensors by name via keytext).  limit 0 = all.  with_sources counts distinct sources
  * per row and in total.  out->rows is owned by the caller (ds_top_free). */
 typedef void (*ds_keytext_fn)(void *ctx, unsigned by, uint64_t key, char *out, size_t cap);
 int ds_top(struct ds_store *st, unsigned by, const struct ds_period *p, const struct ds_filter *f,

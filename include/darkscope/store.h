@@ -30,7 +30,8 @@ struct ds_sensor_row {
 	char alias[128];
 };
 
-/* Called per stored hour with its rows (enc set, sk empty), sorted by key. */
+/* Called per stored hour with its rows sorted by key (sk empty; enc set
+ * when the scan asked for sketches, NULL otherwise). */
 typedef int (*ds_scan_fn)(void *ctx, int32_t hour, const struct ds_row *rows, size_t n);
 
 struct ds_store_ops {
@@ -53,16 +54,32 @@ struct ds_store_ops {
 	/* Add rows (sorted by key, masked to dims) to the stored hour. */
 	int (*put)(struct ds_store *s, int32_t hour, unsigned dims, const struct ds_row *rows,
 		   size_t n);
-	/* Visit hours in [h0, h1) of mask dims, in order. */
-	int (*scan)(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1, ds_scan_fn fn,
-		    void *ctx);
+	/* Visit hours in [h0, h1) of mask dims, in order; sketches only when
+	 * with_sketches (packets-only scans are much cheaper). */
+	int (*scan)(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1, int with_sketches,
+		    ds_scan_fn fn, void *ctx);
 	/* First and last stored hour (0 when empty). */
 	int (*span)(struct ds_store *s, int32_t *first, int32_t *last);
+	/* Day rollups (UTC days): replace the rows of day for mask dims, and
+	 * visit days in [d0, d1) as scan() visits hours (hour = day * 24). */
+	int (*put_day)(struct ds_store *s, int32_t day, unsigned dims, const struct ds_row *rows,
+		       size_t n);
+	int (*scan_days)(struct ds_store *s, unsigned dims, int32_t d0, int32_t d1,
+			 int with_sketches, ds_scan_fn fn, void *ctx);
 };
 
 struct ds_store {
 	const struct ds_store_ops *ops;
 };
+
+/* Rebuild the day rollups of days[0..n) (UTC day numbers) from their hours,
+ * for every mask.  Called inside the ingest transaction. */
+int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n);
+
+/* Visit [h0, h1) of mask dims: whole UTC days from the day rollups when
+ * use_days, the hours at either end (and everything otherwise) from hours. */
+int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1,
+			int with_sketches, int use_days, ds_scan_fn fn, void *ctx);
 
 /* Open uri with the first backend that accepts it. */
 int ds_store_open(struct ds_store **out, const char *uri);

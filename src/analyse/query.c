@@ -3,6 +3,8 @@
 
 #include "darkscope/dtime.h"
 #include "darkscope/err.h"
+#include "darkscope/keymap.h"
+#include "darkscope/radix.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,91 +28,30 @@ static int matches(const struct ds_filter *f, uint64_t key)
 	return !f || !f->dims || ds_key_mask(key, f->dims) == ds_key_mask(f->key, f->dims);
 }
 
-/* key -> accumulator index, open addressing. */
-struct acc {
-	uint64_t key;
-	uint64_t packets;
-	struct ds_sketch sk;
-};
-
-struct accmap {
-	struct acc *v;
-	size_t n, cap;      /* entries in v */
-	uint32_t *slots;    /* index+1, 0 = empty */
-	size_t nslots;
-};
-
-static size_t hkey(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return (size_t)k;
-}
-
-static struct acc *acc_get(struct accmap *m, uint64_t key)
-{
-	if ((m->n + 1) * 2 > m->nslots) {
-		size_t ns = m->nslots ? m->nslots * 2 : 1024;
-		uint32_t *sl = calloc(ns, sizeof *sl);
-		if (!sl)
-			return NULL;
-		for (size_t i = 0; i < m->n; i++) {
-			size_t j = hkey(m->v[i].key) & (ns - 1);
-			while (sl[j])
-				j = (j + 1) & (ns - 1);
-			sl[j] = (uint32_t)i + 1;
-		}
-		free(m->slots);
-		m->slots = sl;
-		m->nslots = ns;
-	}
-	size_t j = hkey(key) & (m->nslots - 1);
-	for (; m->slots[j]; j = (j + 1) & (m->nslots - 1))
-		if (m->v[m->slots[j] - 1].key == key)
-			return &m->v[m->slots[j] - 1];
-	if (m->n == m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 256;
-		struct acc *nv = realloc(m->v, nc * sizeof *nv);
-		if (!nv)
-			return NULL;
-		m->v = nv;
-		m->cap = nc;
-	}
-	struct acc *a = &m->v[m->n];
-	memset(a, 0, sizeof *a);
-	a->key = key;
-	m->slots[j] = (uint32_t)++m->n;
-	return a;
-}
-
-static void acc_free(struct accmap *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		ds_sketch_free(&m->v[i].sk);
-	free(m->v);
-	free(m->slots);
-	memset(m, 0, sizeof *m);
-}
-
 struct topctx {
-	struct accmap m;
+	struct ds_keymap m;
 	unsigned by;
 	const struct ds_filter *f;
 	int with_sources;
+	struct ds_keymap *only; /* pass 2: merge sketches of these keys only */
 };
 
 static int top_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct topctx *t = ctx;
-	(void)hour;
 	for (size_t i = 0; i < n; i++) {
 		if (!matches(t->f, rows[i].key))
 			continue;
-		struct acc *a = acc_get(&t->m, ds_key_mask(rows[i].key, t->by));
-		if (!a)
+		uint64_t k = ds_key_mask(rows[i].key, t->by);
+		struct ds_keyacc *a;
+		if (t->only) {
+			if (!(a = ds_keymap_find(t->only, k)))
+				continue;
+		} else if (!(a = ds_keymap_get(&t->m, k))) {
 			return ds_fail(DS_E_NOMEM, "out of memory");
-		a->packets += rows[i].packets;
+		}
+		if (!t->only)
+			a->packets += rows[i].packets;
 		if (t->with_sources) {
 			const uint8_t *p = rows[i].enc;
 			int rc = ds_sketch_merge_enc(&a->sk, &p, rows[i].enc + rows[i].enclen);
@@ -122,27 +63,60 @@ static int top_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 }
 
 struct sortent {
-	uint64_t key, packets, sources;
+	uint64_t key, packets;
 	char text[48];
 };
 
+/* Most packets first; ties in the keys' natural order: ports by protocol
+ * number then port, regions by code (the packed key's order), sensors by
+ * name (text). */
 static int by_packets(const void *x, const void *y)
 {
 	const struct sortent *a = x, *b = y;
 	if (a->packets != b->packets)
 		return a->packets > b->packets ? -1 : 1;
-	return strcmp(a->text, b->text);
+	if (a->text[0] || b->text[0])
+		return strcmp(a->text, b->text);
+	return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* Scan and rank; *ents sorted, owned by the caller. */
-static int rank(struct ds_store *st, unsigned by, const struct ds_period *p,
-		const struct ds_filter *f, int with_sources, ds_keytext_fn kt, void *ktctx,
-		struct sortent **ents, size_t *n)
+/* by_packets for ports and regions, as two stable radix sorts: by key,
+ * then by packets descending. */
+static int sort_natural(struct sortent *e, size_t n)
 {
-	struct topctx t = {.by = by, .f = f, .with_sources = with_sources};
+	struct ds_kv *kv = malloc((n + 1) * sizeof *kv), *tmp = malloc((n + 1) * sizeof *tmp);
+	struct sortent *out = malloc((n + 1) * sizeof *out);
+	if (!kv || !tmp || !out) {
+		free(kv);
+		free(tmp);
+		free(out);
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		kv[i] = (struct ds_kv){e[i].key, i};
+	ds_radix_sort(kv, tmp, n);
+	for (size_t i = 0; i < n; i++)
+		kv[i].key = UINT64_MAX - e[kv[i].val].packets;
+	ds_radix_sort(kv, tmp, n);
+	for (size_t i = 0; i < n; i++)
+		out[i] = e[kv[i].val];
+	memcpy(e, out, n * sizeof *e);
+	free(kv);
+	free(tmp);
+	free(out);
+	return 0;
+}
+
+/* Packets per key over the period (no sketches read); *ents sorted, owned
+ * by the caller; *total the sum. */
+static int rank(struct ds_store *st, unsigned by, const struct ds_period *p,
+		const struct ds_filter *f, ds_keytext_fn kt, void *ktctx, struct sortent **ents,
+		size_t *n, uint64_t *total)
+{
+	struct topctx t = {.by = by, .f = f};
 	int32_t h0, h1;
 	ds_period_hours(p, &h0, &h1);
-	int rc = st->ops->scan(st, by | (f ? f->dims : 0), h0, h1, top_cb, &t);
+	int rc = ds_store_scan_range(st, by | (f ? f->dims : 0), h0, h1, 0, 1, top_cb, &t);
 	if (rc < 0)
 		goto out;
 	struct sortent *e = calloc(t.m.n ? t.m.n : 1, sizeof *e);
@@ -150,31 +124,57 @@ static int rank(struct ds_store *st, unsigned by, const struct ds_period *p,
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 		goto out;
 	}
+	*total = 0;
 	for (size_t i = 0; i < t.m.n; i++) {
 		e[i].key = t.m.v[i].key;
 		e[i].packets = t.m.v[i].packets;
-		e[i].sources = with_sources ? ds_sketch_count(&t.m.v[i].sk) : 0;
-		kt(ktctx, by, e[i].key, e[i].text, sizeof e[i].text);
+		*total += e[i].packets;
+		if (by == DS_DIM_SENSOR)
+			kt(ktctx, by, e[i].key, e[i].text, sizeof e[i].text);
 	}
-	qsort(e, t.m.n, sizeof *e, by_packets);
+	if (by == DS_DIM_SENSOR) {
+		qsort(e, t.m.n, sizeof *e, by_packets);
+	} else if ((rc = sort_natural(e, t.m.n)) < 0) {
+		free(e);
+		goto out;
+	}
 	*ents = e;
 	*n = t.m.n;
 out:
-	acc_free(&t.m);
+	ds_keymap_free(&t.m);
 	return rc;
 }
 
-/* Total packets and sources of the filtered period (mask = filter dims). */
-static int totals(struct ds_store *st, const struct ds_period *p, const struct ds_filter *f,
-		  int with_sources, uint64_t *packets, uint64_t *sources)
+/* Distinct sources of the chosen rows (pass 2) and of the whole filtered
+ * period (the mask of the filter alone). */
+static int sources(struct ds_store *st, unsigned by, const struct ds_period *p,
+		   const struct ds_filter *f, struct ds_top *out)
 {
-	struct topctx t = {.by = 0, .f = f, .with_sources = with_sources};
+	struct ds_keymap chosen = {0};
+	struct topctx t = {.by = by, .f = f, .with_sources = 1, .only = &chosen};
+	struct topctx all = {.by = 0, .f = f, .with_sources = 1};
 	int32_t h0, h1;
+	int rc = 0;
 	ds_period_hours(p, &h0, &h1);
-	int rc = st->ops->scan(st, f ? f->dims : 0, h0, h1, top_cb, &t);
-	*packets = t.m.n ? t.m.v[0].packets : 0;
-	*sources = t.m.n ? ds_sketch_count(&t.m.v[0].sk) : 0;
-	acc_free(&t.m);
+	for (size_t i = 0; i < out->n && rc == 0; i++)
+		if (!ds_keymap_get(&chosen, out->rows[i].key))
+			rc = ds_fail(DS_E_NOMEM, "out of memory");
+	if (rc == 0)
+		rc = ds_store_scan_range(st, by | (f ? f->dims : 0), h0, h1, 1, 1, top_cb, &t);
+	if (rc == 0)
+		rc = ds_store_scan_range(st, f ? f->dims : 0, h0, h1, 1, 1, top_cb, &all);
+	for (size_t i = 0; rc == 0 && i < out->n; i++) {
+		const struct ds_keyacc *a = ds_keymap_find(&chosen, out->rows[i].key);
+		uint64_t c = ds_sketch_count(&a->sk);
+		/* an estimate above the packets is impossible: clamp it */
+		out->rows[i].sources = c < out->rows[i].packets ? c : out->rows[i].packets;
+	}
+	if (rc == 0 && all.m.n) {
+		uint64_t c = ds_sketch_count(&all.m.v[0].sk);
+		out->total_sources = c < out->total_packets ? c : out->total_packets;
+	}
+	ds_keymap_free(&chosen);
+	ds_keymap_free(&all.m);
 	return rc;
 }
 
@@ -184,13 +184,9 @@ int ds_top(struct ds_store *st, unsigned by, const struct ds_period *p, const st
 	struct sortent *e = NULL;
 	size_t n = 0;
 	memset(out, 0, sizeof *out);
-	int rc = rank(st, by, p, f, with_sources, kt, ktctx, &e, &n);
-	if (rc == 0)
-		rc = totals(st, p, f, with_sources, &out->total_packets, &out->total_sources);
-	if (rc < 0) {
-		free(e);
+	int rc = rank(st, by, p, f, kt, ktctx, &e, &n, &out->total_packets);
+	if (rc < 0)
 		return rc;
-	}
 	size_t k = limit && limit < n ? limit : n;
 	out->rows = calloc(k ? k : 1, sizeof *out->rows);
 	if (!out->rows) {
@@ -199,11 +195,13 @@ int ds_top(struct ds_store *st, unsigned by, const struct ds_period *p, const st
 	}
 	for (size_t i = 0; i < k; i++)
 		out->rows[i] = (struct ds_top_row){.key = e[i].key, .packets = e[i].packets,
-						   .sources = e[i].sources, .rank = (unsigned)i + 1};
+						   .rank = (unsigned)i + 1};
 	out->n = k;
 	out->nkeys = n;
 	free(e);
-	return 0;
+	if (with_sources && (rc = sources(st, by, p, f, out)) < 0)
+		ds_top_free(out);
+	return rc;
 }
 
 int ds_top_previous(struct ds_store *st, unsigned by, const struct ds_period *prev,
@@ -211,19 +209,25 @@ int ds_top_previous(struct ds_store *st, unsigned by, const struct ds_period *pr
 {
 	struct sortent *e = NULL;
 	size_t n = 0;
-	int rc = rank(st, by, prev, f, 0, kt, ktctx, &e, &n);
+	uint64_t total;
+	int rc = rank(st, by, prev, f, kt, ktctx, &e, &n, &total);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < t->n; i++) {
-		t->rows[i].prev_rank = 0;
-		for (size_t j = 0; j < n; j++)
-			if (e[j].key == t->rows[i].key) {
-				t->rows[i].prev_rank = (long)j + 1;
-				break;
-			}
+	struct ds_keymap pos = {0}; /* key -> rank */
+	for (size_t j = 0; j < n && rc == 0; j++) {
+		struct ds_keyacc *a = ds_keymap_get(&pos, e[j].key);
+		if (!a)
+			rc = ds_fail(DS_E_NOMEM, "out of memory");
+		else
+			a->packets = j + 1;
 	}
+	for (size_t i = 0; rc == 0 && i < t->n; i++) {
+		const struct ds_keyacc *a = ds_keymap_find(&pos, t->rows[i].key);
+		t->rows[i].prev_rank = a ? (long)a->packets : 0;
+	}
+	ds_keymap_free(&pos);
 	free(e);
-	return 0;
+	return rc;
 }
 
 void ds_top_free(struct ds_top *t)
@@ -325,7 +329,8 @@ int ds_series(struct ds_store *st, unsigned by, const struct ds_period *p,
 	}
 	struct serctx c = {.s = out, .by = by, .f = f, .h0 = h0, .tz = p->tz, .day0 = p->day0};
 	if (out->nkeys)
-		rc = st->ops->scan(st, by | (f ? f->dims : 0), h0, h1, series_cb, &c);
+		rc = ds_store_scan_range(st, by | (f ? f->dims : 0), h0, h1, 0,
+					 step != DS_STEP_HOUR && p->tz == 0, series_cb, &c);
 	if (rc < 0)
 		ds_series_free(out);
 	return rc;

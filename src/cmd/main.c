@@ -5,6 +5,7 @@
 #include "darkscope/err.h"
 #include "darkscope/log.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,10 @@ int main(int argc, char **argv)
 {
 	struct ds_ctx c;
 	int status = 2;
+	/* Segments are decoded into large short-lived buffers: keep them in the
+	 * heap instead of a fresh (page-faulting) mapping each time. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	if (ds_args_parse(&c.args, argc, argv) < 0) {
 		fprintf(stderr, "darkscope: %s\n", ds_lasterr());
 		free(c.args.pos);

@@ -4,6 +4,7 @@
 #include "darkscope/capture.h"
 #include "darkscope/classify.h"
 #include "darkscope/decode.h"
+#include "darkscope/dtime.h"
 #include "darkscope/err.h"
 #include "darkscope/geo.h"
 #include "darkscope/limits.h"
@@ -18,6 +19,8 @@
 struct shared {
 	struct ds_store *st;
 	pthread_mutex_t mu;
+	int32_t *days;          /* UTC days the current group wrote to */
+	size_t ndays, capdays;
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
 };
@@ -41,6 +44,24 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Remember that day needs its rollup rebuilt (under the lock). */
+static int note_day(struct shared *sh, int32_t day)
+{
+	for (size_t i = sh->ndays; i-- > 0;)
+		if (sh->days[i] == day)
+			return 0;
+	if (sh->ndays == sh->capdays) {
+		size_t nc = sh->capdays ? sh->capdays * 2 : 64;
+		int32_t *nd = realloc(sh->days, nc * sizeof *nd);
+		if (!nd)
+			return ds_fail(DS_E_NOMEM, "out of memory");
+		sh->days = nd;
+		sh->capdays = nc;
+	}
+	sh->days[sh->ndays++] = day;
+	return 0;
+}
+
 /* Store one finished hour: the rollups computed outside the lock. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
@@ -50,7 +71,9 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&sh->mu);
-	rc = sh->st->ops->put(sh->st, hour, DS_DIM_ALL, rows, n);
+	rc = note_day(sh, (int32_t)ds_floordiv(hour, 24));
+	if (rc == 0)
+		rc = sh->st->ops->put(sh->st, hour, DS_DIM_ALL, rows, n);
 	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
 		rc = sh->st->ops->put(sh->st, hour, d, r.rows[d], r.n[d]);
 	pthread_mutex_unlock(&sh->mu);
@@ -183,6 +206,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 	int rc = st->ops->begin(st);
 	if (rc < 0)
 		return rc;
+	sh->ndays = 0;
 	pthread_t tid[DS_MAX_THREADS];
 	int started[DS_MAX_THREADS] = {0};
 	for (int i = 1; i < n; i++)
@@ -220,6 +244,10 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 			snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
 			failed = 1;
 		}
+	}
+	if (!failed && (rc = ds_store_build_days(st, sh->days, sh->ndays)) < 0) {
+		st->ops->rollback(st);
+		return rc;
 	}
 	if (failed) {
 		st->ops->rollback(st);
@@ -373,6 +401,7 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	rc = first_err;
 out_mu:
 	pthread_mutex_destroy(&sh.mu);
+	free(sh.days);
 out:
 	ds_sensormap_free(&map);
 	free(ids);

@@ -9,102 +9,163 @@
 
 #define MAX_BODY ((size_t)1 << 30)
 
-int ds_seg_encode(const struct ds_row *rows, size_t n, unsigned dims, struct ds_buf *out)
+/* Append a section: raw length, compressed length (0 = raw), bytes. */
+static int put_section(struct ds_buf *out, const struct ds_buf *sec, int zip)
 {
-	struct ds_buf body = {0};
-	int rc = ds_buf_putv(&body, n);
-	uint64_t prev = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		rc = ds_buf_putv(&body, rows[i].key - prev);
-		if (rc == 0)
-			rc = ds_buf_putv(&body, rows[i].packets);
-		if (rc == 0)
-			rc = rows[i].enc ? ds_buf_put(&body, rows[i].enc, rows[i].enclen)
-					 : ds_sketch_encode(&rows[i].sk, &body);
-		prev = rows[i].key;
-	}
+	int rc = ds_buf_putv(out, sec->len);
 	if (rc < 0)
-		goto out;
-	uint8_t hdr[6] = {'D', 'S', 'G', DS_SEG_VERSION, (uint8_t)dims, 0};
-	int zip = body.len > 256;
-	hdr[5] = (uint8_t)zip;
-	out->len = 0;
-	if ((rc = ds_buf_put(out, hdr, sizeof hdr)) < 0 || (rc = ds_buf_putv(out, body.len)) < 0)
-		goto out;
-	if (!zip) {
-		rc = ds_buf_put(out, body.data, body.len);
-		goto out;
+		return rc;
+	if (sec->len <= 256 || !zip) {
+		if ((rc = ds_buf_putv(out, 0)) < 0)
+			return rc;
+		return ds_buf_put(out, sec->data, sec->len);
 	}
-	size_t bound = ZSTD_compressBound(body.len);
-	if ((rc = ds_buf_reserve(out, bound)) < 0)
-		goto out;
-	size_t z = ZSTD_compress(out->data + out->len, bound, body.data, body.len, 1);
-	if (ZSTD_isError(z)) {
-		rc = ds_fail(DS_E_STORE, "segment compression failed: %s", ZSTD_getErrorName(z));
-		goto out;
+	size_t bound = ZSTD_compressBound(sec->len);
+	struct ds_buf z = {0};
+	if ((rc = ds_buf_reserve(&z, bound)) < 0)
+		return rc;
+	size_t zl = ZSTD_compress(z.data, bound, sec->data, sec->len, 1);
+	if (ZSTD_isError(zl)) {
+		ds_buf_free(&z);
+		return ds_fail(DS_E_STORE, "segment compression failed: %s", ZSTD_getErrorName(zl));
 	}
-	out->len += z;
-out:
-	ds_buf_free(&body);
+	if ((rc = ds_buf_putv(out, zl)) == 0)
+		rc = ds_buf_put(out, z.data, zl);
+	ds_buf_free(&z);
 	return rc;
 }
 
-int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, struct ds_row **rows,
-		  size_t *n, uint8_t **bodyp)
+int ds_seg_encode(const struct ds_row *rows, size_t n, unsigned dims, struct ds_buf *out)
+{
+	struct ds_buf r = {0}, sk = {0};
+	uint64_t prev = 0;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t before = sk.len;
+		rc = rows[i].enc ? ds_buf_put(&sk, rows[i].enc, rows[i].enclen)
+				 : ds_sketch_encode(&rows[i].sk, &sk);
+		if (rc == 0)
+			rc = ds_buf_putv(&r, rows[i].key - prev);
+		if (rc == 0)
+			rc = ds_buf_putv(&r, rows[i].packets);
+		if (rc == 0)
+			rc = ds_buf_putv(&r, sk.len - before);
+		prev = rows[i].key;
+	}
+	uint8_t hdr[6] = {'D', 'S', 'G', DS_SEG_VERSION, (uint8_t)dims, 0};
+	out->len = 0;
+	if (rc == 0)
+		rc = ds_buf_put(out, hdr, sizeof hdr);
+	if (rc == 0)
+		rc = ds_buf_putv(out, n);
+	if (rc == 0)
+		rc = put_section(out, &r, 1);
+	if (rc == 0) /* sorted hash deltas hardly compress: keep them raw */
+		rc = put_section(out, &sk, 0);
+	ds_buf_free(&r);
+	ds_buf_free(&sk);
+	return rc;
+}
+
+/* Read a section at *p; *data is a new buffer of *len bytes. */
+static int get_section(const uint8_t **p, const uint8_t *end, uint8_t **data, size_t *len)
+{
+	uint64_t raw, zl;
+	if (ds_getv(p, end, &raw) < 0 || ds_getv(p, end, &zl) < 0 || raw > MAX_BODY)
+		return -1;
+	size_t have = (size_t)(end - *p);
+	if ((zl == 0 && raw > have) || zl > have)
+		return -1;
+	*data = malloc(raw ? raw : 1);
+	if (!*data)
+		return -1;
+	if (zl == 0) {
+		memcpy(*data, *p, raw);
+		*p += raw;
+	} else {
+		size_t got = ZSTD_decompress(*data, raw, *p, zl);
+		if (ZSTD_isError(got) || got != raw) {
+			free(*data);
+			*data = NULL;
+			return -1;
+		}
+		*p += zl;
+	}
+	*len = raw;
+	return 0;
+}
+
+/* Skip a section at *p. */
+static int skip_section(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t raw, zl;
+	if (ds_getv(p, end, &raw) < 0 || ds_getv(p, end, &zl) < 0)
+		return -1;
+	uint64_t n = zl ? zl : raw;
+	if (n > (uint64_t)(end - *p))
+		return -1;
+	*p += n;
+	return 0;
+}
+
+void ds_seg_free(struct ds_seg *seg)
+{
+	free(seg->rows);
+	free(seg->r);
+	free(seg->s);
+	memset(seg, 0, sizeof *seg);
+}
+
+int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, int with_sketches,
+		  struct ds_seg *seg)
 {
 	const uint8_t *p = blob + 6, *end = blob + len;
-	uint64_t rawlen, count, key = 0, v;
-	uint8_t *body = NULL;
-	struct ds_row *r = NULL;
+	uint64_t count, key = 0, v;
+	size_t rlen = 0, slen = 0;
+	memset(seg, 0, sizeof *seg);
 	if (len < 7 || memcmp(blob, "DSG", 3) != 0)
 		return ds_fail(DS_E_STORE, "segment: bad magic");
 	if (blob[3] != DS_SEG_VERSION)
 		return ds_fail(DS_E_STORE, "segment: version %u, this darkscope reads %u", blob[3],
 			       DS_SEG_VERSION);
-	if (blob[4] != dims || blob[5] > 1 || ds_getv(&p, end, &rawlen) < 0 || rawlen > MAX_BODY)
+	if (blob[4] != dims || blob[5] != 0 || ds_getv(&p, end, &count) < 0 || count > MAX_BODY)
 		goto corrupt;
-	body = malloc(rawlen ? rawlen : 1);
-	if (!body)
-		return ds_fail(DS_E_NOMEM, "out of memory");
-	if (blob[5] == 0) {
-		if ((size_t)(end - p) != rawlen)
-			goto corrupt;
-		memcpy(body, p, rawlen);
-	} else {
-		size_t z = ZSTD_decompress(body, rawlen, p, (size_t)(end - p));
-		if (ZSTD_isError(z) || z != rawlen)
-			goto corrupt;
-	}
-	p = body;
-	end = body + rawlen;
-	if (ds_getv(&p, end, &count) < 0 || count > rawlen)
+	if (get_section(&p, end, &seg->r, &rlen) < 0)
 		goto corrupt;
-	r = calloc(count ? count : 1, sizeof *r);
-	if (!r) {
-		free(body);
+	if (with_sketches ? get_section(&p, end, &seg->s, &slen) < 0 : skip_section(&p, end) < 0)
+		goto corrupt;
+	if (p != end || count > rlen)
+		goto corrupt;
+	seg->rows = calloc(count ? count : 1, sizeof *seg->rows);
+	if (!seg->rows) {
+		ds_seg_free(seg);
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	}
+	const uint8_t *rp = seg->r, *rend = seg->r + rlen;
+	size_t soff = 0;
 	for (uint64_t i = 0; i < count; i++) {
-		if (ds_getv(&p, end, &v) < 0 || (i > 0 && v == 0))
+		struct ds_row *r = &seg->rows[i];
+		if (ds_getv(&rp, rend, &v) < 0 || (i > 0 && v == 0))
 			goto corrupt;
 		key += v;
-		r[i].key = key;
-		if (ds_getv(&p, end, &r[i].packets) < 0)
+		r->key = key;
+		if (ds_getv(&rp, rend, &r->packets) < 0 || ds_getv(&rp, rend, &v) < 0)
 			goto corrupt;
-		r[i].enc = p;
-		if (ds_sketch_skip_enc(&p, end) < 0)
-			goto corrupt;
-		r[i].enclen = (size_t)(p - r[i].enc);
+		if (with_sketches) {
+			/* bounds only: a sketch is validated when it is merged */
+			if (v > slen - soff)
+				goto corrupt;
+			r->enc = seg->s + soff;
+			r->enclen = (size_t)v;
+			soff += (size_t)v;
+		}
 	}
-	if (p != end)
+	if (rp != rend || (with_sketches && soff != slen))
 		goto corrupt;
-	*rows = r;
-	*n = count;
-	*bodyp = body;
+	seg->n = count;
 	return 0;
 corrupt:
-	free(r);
-	free(body);
+	ds_seg_free(seg);
 	return ds_fail(DS_E_STORE, "segment (mask %u) is corrupt", dims);
 }
 

@@ -1,8 +1,15 @@
 /* segment.h - the encoding of one hour's rows for one mask (docs/store.md).
  *
- *   "DSG" version(1)  dims(1)  codec(1: 0 raw, 1 zstd)  varint rawlen  body
- *   body (after codec): varint n, then n times:
- *       varint key - previous key, varint packets, sketch (sketch.h)
+ *   "DSG" version(1)=2  dims(1)  flags(1)=0
+ *   varint n                      rows
+ *   section R: varint rawlen, varint zlen (0: stored raw), bytes
+ *   section S: varint rawlen, varint zlen (0: stored raw), bytes
+ *   R (after zstd): n times  varint key - previous key, varint packets,
+ *                            varint length of the row's sketch in S
+ *   S (after zstd): the rows' sketches (sketch.h), concatenated in order
+ *
+ * Keeping sketches in a section of their own lets a query that needs only
+ * packets (ranking, series) decompress and read R alone.
  */
 #ifndef DARKSCOPE_STORE_SEGMENT_H
 #define DARKSCOPE_STORE_SEGMENT_H
@@ -13,15 +20,24 @@
 #include "darkscope/aggregate.h"
 #include "darkscope/buf.h"
 
-#define DS_SEG_VERSION 1
+#define DS_SEG_VERSION 2
 
 /* Encode rows (sorted by key; each with sk, or with enc) into out. */
 int ds_seg_encode(const struct ds_row *rows, size_t n, unsigned dims, struct ds_buf *out);
 
-/* Decode a blob.  *rows point into *body (enc set); the caller frees both.
- * A corrupt blob gives -DS_E_STORE. */
-int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, struct ds_row **rows,
-		  size_t *n, uint8_t **body);
+/* A decoded segment: rows[] point into its buffers (enc only when decoded
+ * with sketches). */
+struct ds_seg {
+	struct ds_row *rows;
+	size_t n;
+	uint8_t *r, *s; /* decompressed sections */
+};
+
+/* Decode a blob; with_sketches 0 leaves every enc NULL and S untouched.
+ * A corrupt blob gives -DS_E_STORE.  Free with ds_seg_free. */
+int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, int with_sketches,
+		  struct ds_seg *seg);
+void ds_seg_free(struct ds_seg *seg);
 
 /* Merge sorted a (with sk) and b (with enc) into one sorted set; equal keys
  * add packets and merge sketches (new sketches, owned by *out).  *out is freed

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "3"
 
 struct sq {
 	struct ds_store base;
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *get, *ins, *scan;
+	sqlite3_stmt *get, *ins, *scan, *insday, *scanday;
 	struct ds_buf enc;
 };
 
@@ -33,7 +33,10 @@ static const char schema[] =
 	" packets INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, partial INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS segment(mask INTEGER NOT NULL, hour INTEGER NOT NULL,"
 	" rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
-	" PRIMARY KEY(mask, hour)) WITHOUT ROWID;";
+	" PRIMARY KEY(mask, hour)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS segday(mask INTEGER NOT NULL, day INTEGER NOT NULL,"
+	" rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY(mask, day)) WITHOUT ROWID;";
 
 static int sqerr(struct sq *s, const char *what)
 {
@@ -53,6 +56,8 @@ static void sq_close(struct ds_store *b)
 	sqlite3_finalize(s->get);
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->scan);
+	sqlite3_finalize(s->insday);
+	sqlite3_finalize(s->scanday);
 	sqlite3_close(s->db);
 	ds_buf_free(&s->enc);
 	free(s->path);
@@ -109,7 +114,13 @@ static int sq_open(struct ds_store **out, const char *uri)
 	    sqlite3_prepare_v2(s->db,
 			       "SELECT hour, data FROM segment WHERE mask=?1 AND hour>=?2 AND hour<?3"
 			       " ORDER BY hour",
-			       -1, &s->scan, NULL)) {
+			       -1, &s->scan, NULL) ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segday VALUES(?1,?2,?3,?4,?5)", -1,
+			       &s->insday, NULL) ||
+	    sqlite3_prepare_v2(s->db,
+			       "SELECT day, data FROM segday WHERE mask=?1 AND day>=?2 AND day<?3"
+			       " ORDER BY day",
+			       -1, &s->scanday, NULL)) {
 		rc = sqerr(s, "preparing statements");
 		goto err;
 	}
@@ -240,23 +251,49 @@ static int sq_sensors(struct ds_store *b, struct ds_sensor_row **out, size_t *n)
 	return 0;
 }
 
+/* Encode rows and write them with ins (segment or segday). */
+static int write_seg(struct sq *s, sqlite3_stmt *ins, int32_t at, unsigned dims,
+		     const struct ds_row *rows, size_t n)
+{
+	uint64_t packets = 0;
+	for (size_t i = 0; i < n; i++)
+		packets += rows[i].packets;
+	int rc = ds_seg_encode(rows, n, dims, &s->enc);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int(ins, 1, (int)dims);
+	sqlite3_bind_int(ins, 2, at);
+	sqlite3_bind_int64(ins, 3, (sqlite3_int64)n);
+	sqlite3_bind_int64(ins, 4, (sqlite3_int64)packets);
+	sqlite3_bind_blob(ins, 5, s->enc.data, (int)s->enc.len, SQLITE_STATIC);
+	if (sqlite3_step(ins) != SQLITE_DONE)
+		rc = sqerr(s, "writing segment");
+	sqlite3_reset(ins);
+	return rc;
+}
+
+static int sq_put_day(struct ds_store *b, int32_t day, unsigned dims, const struct ds_row *rows,
+		      size_t n)
+{
+	return write_seg((struct sq *)b, ((struct sq *)b)->insday, day, dims, rows, n);
+}
+
 static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct ds_row *rows,
 		  size_t n)
 {
 	struct sq *s = (struct sq *)b;
-	struct ds_row *old = NULL, *merged = NULL;
-	size_t nold = 0;
+	struct ds_row *merged = NULL;
+	struct ds_seg old = {0};
 	long nm = 0;
-	uint8_t *body = NULL;
 	int rc = 0;
 	sqlite3_bind_int(s->get, 1, (int)dims);
 	sqlite3_bind_int(s->get, 2, hour);
 	int st = sqlite3_step(s->get);
 	if (st == SQLITE_ROW) {
 		rc = ds_seg_decode(sqlite3_column_blob(s->get, 0),
-				   (size_t)sqlite3_column_bytes(s->get, 0), dims, &old, &nold, &body);
+				   (size_t)sqlite3_column_bytes(s->get, 0), dims, 1, &old);
 		if (rc == 0) {
-			nm = ds_seg_merge(rows, n, old, nold, &merged);
+			nm = ds_seg_merge(rows, n, old.rows, old.n, &merged);
 			rc = nm < 0 ? (int)nm : 0;
 		}
 	} else if (st != SQLITE_DONE) {
@@ -267,56 +304,54 @@ static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct 
 		goto out;
 	const struct ds_row *w = merged ? merged : rows;
 	size_t nw = merged ? (size_t)nm : n;
-	uint64_t packets = 0;
-	for (size_t i = 0; i < nw; i++)
-		packets += w[i].packets;
-	if ((rc = ds_seg_encode(w, nw, dims, &s->enc)) < 0)
-		goto out;
-	sqlite3_bind_int(s->ins, 1, (int)dims);
-	sqlite3_bind_int(s->ins, 2, hour);
-	sqlite3_bind_int64(s->ins, 3, (sqlite3_int64)nw);
-	sqlite3_bind_int64(s->ins, 4, (sqlite3_int64)packets);
-	sqlite3_bind_blob(s->ins, 5, s->enc.data, (int)s->enc.len, SQLITE_STATIC);
-	if (sqlite3_step(s->ins) != SQLITE_DONE)
-		rc = sqerr(s, "writing segment");
-	sqlite3_reset(s->ins);
+	rc = write_seg(s, s->ins, hour, dims, w, nw);
 out:
 	if (merged)
 		ds_rows_free(merged, (size_t)nm);
-	free(old);
-	free(body);
+	ds_seg_free(&old);
 	return rc;
 }
 
-static int sq_scan(struct ds_store *b, unsigned dims, int32_t h0, int32_t h1, ds_scan_fn fn,
-		   void *ctx)
+/* Run q (segment or segday) over [a, b); unit 1 for hours, 24 for days. */
+static int scan_with(struct sq *s, sqlite3_stmt *q, int unit, unsigned dims, int32_t a, int32_t b,
+		     int with_sketches, ds_scan_fn fn, void *ctx)
 {
-	struct sq *s = (struct sq *)b;
 	int rc = 0, st;
-	sqlite3_bind_int(s->scan, 1, (int)dims);
-	sqlite3_bind_int(s->scan, 2, h0);
-	sqlite3_bind_int(s->scan, 3, h1);
-	while (rc == 0 && (st = sqlite3_step(s->scan)) == SQLITE_ROW) {
-		struct ds_row *rows;
-		size_t n;
-		uint8_t *body;
-		int32_t hour = sqlite3_column_int(s->scan, 0);
-		rc = ds_seg_decode(sqlite3_column_blob(s->scan, 1),
-				   (size_t)sqlite3_column_bytes(s->scan, 1), dims, &rows, &n, &body);
+	sqlite3_bind_int(q, 1, (int)dims);
+	sqlite3_bind_int(q, 2, a);
+	sqlite3_bind_int(q, 3, b);
+	while (rc == 0 && (st = sqlite3_step(q)) == SQLITE_ROW) {
+		struct ds_seg seg;
+		int32_t hour = sqlite3_column_int(q, 0) * unit;
+		rc = ds_seg_decode(sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1), dims,
+				   with_sketches, &seg);
 		if (rc < 0) {
 			char msg[600];
 			snprintf(msg, sizeof msg, "%s", ds_lasterr());
 			rc = ds_fail(DS_E_STORE, "%s: hour %d: %s", s->path, hour, msg);
 			break;
 		}
-		rc = fn(ctx, hour, rows, n);
-		free(rows);
-		free(body);
+		rc = fn(ctx, hour, seg.rows, seg.n);
+		ds_seg_free(&seg);
 	}
 	if (rc == 0 && st != SQLITE_DONE)
 		rc = sqerr(s, "scanning segments");
-	sqlite3_reset(s->scan);
+	sqlite3_reset(q);
 	return rc;
+}
+
+static int sq_scan(struct ds_store *b, unsigned dims, int32_t h0, int32_t h1, int with_sketches,
+		   ds_scan_fn fn, void *ctx)
+{
+	struct sq *s = (struct sq *)b;
+	return scan_with(s, s->scan, 1, dims, h0, h1, with_sketches, fn, ctx);
+}
+
+static int sq_scan_days(struct ds_store *b, unsigned dims, int32_t d0, int32_t d1,
+			int with_sketches, ds_scan_fn fn, void *ctx)
+{
+	struct sq *s = (struct sq *)b;
+	return scan_with(s, s->scanday, 24, dims, d0, d1, with_sketches, fn, ctx);
 }
 
 static int sq_span(struct ds_store *b, int32_t *first, int32_t *last)
@@ -350,4 +385,6 @@ const struct ds_store_ops ds_store_sqlite = {
 	.put = sq_put,
 	.scan = sq_scan,
 	.span = sq_span,
+	.put_day = sq_put_day,
+	.scan_days = sq_scan_days,
 };
