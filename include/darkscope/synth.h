@@ -8,6 +8,8 @@
  *   surge:port=23/tcp,start=2014-11-03,days=8,x=6          broad rise on a port
  *   region:port=8080/tcp,cc=CN,start=2014-12-01,days=31,x=4  rise led by one region
  *   local:sensor=osaka-2,port=12543/tcp+12543/udp,start=2014-10-14,days=5,share=0.2,cc=JP
+ *   spoofed:port=80/tcp,start=2014-11-05,days=1,share=2  every packet from a new
+ *                                                          random source
  * x multiplies the port's baseline; share adds that fraction of the daily
  * total instead.  Output is deterministic for a seed. */
 #ifndef DARKSCOPE_SYNTH_H
@@ -19,7 +21,7 @@
 
 #define DS_SYNTH_MAX_EVENTS 32
 
-enum ds_event_kind { DS_EV_SURGE, DS_EV_REGION, DS_EV_LOCAL };
+enum ds_event_kind { DS_EV_SURGE, DS_EV_REGION, DS_EV_LOCAL, DS_EV_SPOOFED };
 
 struct ds_synth_event {
 	enum ds_event_kind kind;

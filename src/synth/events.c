@@ -105,8 +105,10 @@ int ds_synth_parse_event(const char *spec, const struct ds_config *cfg, struct d
 		ev->kind = DS_EV_REGION;
 	else if (strcmp(buf, "local") == 0)
 		ev->kind = DS_EV_LOCAL;
+	else if (strcmp(buf, "spoofed") == 0)
+		ev->kind = DS_EV_SPOOFED;
 	else
-		return ds_fail(DS_E_USAGE, "unknown event kind '%s' (surge, region, local)", buf);
+		return ds_fail(DS_E_USAGE, "unknown event kind '%s' (surge, region, local, spoofed)", buf);
 	int have_start = 0;
 	for (char *save = NULL, *t = strtok_r(colon + 1, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {

@@ -330,6 +330,15 @@ static int events_hour(struct gen *g, int64_t hour, struct pool *pools)
 		for (long k = 0; k < n; k++) {
 			const struct pool *p = &pools[i];
 			const struct source *s = &p->s[rng_pick(&g->r, p->cdf, p->n)];
+			struct source spoof;
+			if (e->kind == DS_EV_SPOOFED) { /* a new random IPv4 source each time */
+				uint32_t a = (uint32_t)rng_next(&g->r) | 0x01000000u;
+				memset(&spoof, 0, sizeof spoof);
+				spoof.addr[10] = spoof.addr[11] = 0xff;
+				spoof.addr[12] = (uint8_t)(a >> 24), spoof.addr[13] = (uint8_t)(a >> 16);
+				spoof.addr[14] = (uint8_t)(a >> 8), spoof.addr[15] = (uint8_t)a;
+				s = &spoof;
+			}
 			int j = e->nports > 1 ? (int)rng_below(&g->r, (uint64_t)e->nports) : 0;
 			unsigned sensor = e->kind == DS_EV_LOCAL ? (unsigned)e->sensor
 								 : g->sens[rng_below(&g->r, g->nsens)];
@@ -392,7 +401,8 @@ long long ds_synth_write(const struct ds_synth_opts *o, const struct ds_config *
 	    (rc = make_subpools(&g)) < 0)
 		goto out;
 	for (int i = 0; i < o->nev; i++)
-		if ((rc = make_pool(&g, &pools[i], o->ev[i].kind == DS_EV_LOCAL ? 300 : 3000,
+		if ((rc = make_pool(&g, &pools[i], o->ev[i].kind == DS_EV_LOCAL ? 300
+						   : o->ev[i].kind == DS_EV_SPOOFED ? 1 : 3000,
 				    o->ev[i].cc, 1.5)) < 0)
 			goto out;
 	if ((rc = ds_pcapw_open(&g.w, o->out, 1)) < 0)

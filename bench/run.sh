@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bench/run.sh - ingest and query speed and memory, with references measured
+# in the same run.  Writes bench/out/results.txt; bench/RESULTS.md quotes it.
+#   bench/run.sh            full run (about 5 minutes)
+#   PACKETS_PER_DAY=... DAYS=... bench/run.sh   another capture size
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+OUT=bench/out
+mkdir -p "$OUT"
+DS=build/darkscope GEO=var/geo/country.mmdb
+PPD=${PACKETS_PER_DAY:-1450000} DAYS=${DAYS:-7} RUNS=${RUNS:-3}
+exec > >(tee "$OUT/results.txt") 2>&1
+
+echo "# darkscope bench, $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "# $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem/ {print $2}') GiB"
+
+cap=$OUT/week.pcap
+if [ ! -f "$cap" ]; then
+  $DS synth --geoip $GEO --from 2014-11-01 --to "2014-11-$(printf %02d "$DAYS")" --rate "$PPD" \
+     --seed 42 --out "$cap" --write-config "$OUT/bench.conf" --quiet
+  sed -i "s#^db = .*#db = $OUT/bench.db#" "$OUT/bench.conf"
+fi
+packets=$(build/bench_pcaploop "$cap" | awk '{print $1}')
+echo "capture: $cap, $packets packets, $(du -m "$cap" | cut -f1) MB"
+cat "$cap" > /dev/null # into the page cache
+
+best() { # best wall time of RUNS runs of "$@" ($BEFORE runs before each); sets BEST_RSS (KB)
+  local b=999999 t
+  BEST_RSS=0
+  for _ in $(seq "$RUNS"); do
+    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+    /usr/bin/time -o "$OUT/time" -f "%e %M" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+    t=$(tail -1 "$OUT/time")
+    if awk -v t="${t% *}" -v b="$b" 'BEGIN {exit !(t < b)}'; then b=${t% *}; BEST_RSS=${t#* }; fi
+  done
+  echo "$b"
+}
+rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.2f", n / t / 1e6}'; }
+
+echo
+echo "## ingest, one file, one thread (decode, classify, geolocate, aggregate, commit)"
+t_loop=$(best build/bench_pcaploop "$cap")
+echo "libpcap pcap_next_ex loop counting ports: $t_loop s = $(rate "$packets" "$t_loop") Mpps"
+NF=$OUT/nfpcapd; BEFORE="rm -rf $NF; mkdir -p $NF"
+t_nf=$(best nfpcapd -r "$cap" -w "$NF")
+echo "nfdump nfpcapd -r (flows to files):       $t_nf s = $(rate "$packets" "$t_nf") Mpps"
+BEFORE="rm -f $OUT/bench.db $OUT/bench.db-wal $OUT/bench.db-shm"
+best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" > "$OUT/t"; t_ds=$(cat "$OUT/t")
+rss=$BEST_RSS
+echo "darkscope ingest -j1:                      $t_ds s = $(rate "$packets" "$t_ds") Mpps, peak RSS $((rss / 1024)) MB"
+awk -v a="$t_loop" -v b="$t_nf" -v c="$t_ds" 'BEGIN {printf "darkscope / libpcap loop: %.2fx, darkscope / nfpcapd: %.2fx\n", a / c, b / c}'
+build/bench_stages "$cap" $GEO | sed 's/^/stage: /'
+
+echo
+echo "## two files, -j1 against -j2"
+half=$OUT/week2.pcap
+[ -f "$half" ] || $DS synth --geoip $GEO --from 2014-11-08 --to "2014-11-$(printf %02d $((7 + DAYS)))" \
+   --rate "$PPD" --seed 43 -c "$OUT/bench.conf" --out "$half" --quiet
+cat "$half" > /dev/null
+p2=$(( packets + $(build/bench_pcaploop "$half" | awk '{print $1}') ))
+t1=$(best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half")
+best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$cap" "$half" > "$OUT/t"; t2=$(cat "$OUT/t")
+echo "-j1: $t1 s = $(rate $p2 "$t1") Mpps; -j2: $t2 s = $(rate $p2 "$t2") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
+awk -v a="$t1" -v b="$t2" 'BEGIN {printf "two threads: %.2fx one\n", a / b}'
+
+echo
+echo "## memory with many distinct sources (a spoofed-source flood)"
+flood=$OUT/flood.pcap
+[ -f "$flood" ] || $DS synth --geoip $GEO -c "$OUT/bench.conf" --from 2014-11-01 --to 2014-11-02 --rate 100000 \
+   --event spoofed:port=80/tcp,start=2014-11-01,days=2,share=60 --seed 44 --out "$flood" --quiet
+fp=$(build/bench_pcaploop "$flood" | awk '{print $1}')
+best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$flood" > "$OUT/t"; t_f=$(cat "$OUT/t")
+src=$($DS top ports -c "$OUT/bench.conf" --format json | jq .total_sources)
+echo "$fp packets, about $src distinct sources: $t_f s = $(rate "$fp" "$t_f") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
+BEFORE=
+
+echo
+echo "## queries over a stored quarter (and its previous quarter)"
+qc=$OUT/quarters.pcap QDB=$OUT/q.db
+if [ ! -f "$QDB" ]; then
+  $DS synth --preset reference --geoip $GEO --rate 110000 --seed 1 --out "$qc" --write-config "$OUT/q.conf" --quiet
+  rm -f "$QDB"*
+  $DS ingest --db "$QDB" -c "$OUT/q.conf" --quiet "$qc"
+  rm -f "$qc"
+fi
+echo "store: $(sqlite3 "$QDB" 'select sum(packets) from file') packets, $(du -m "$QDB" | cut -f1) MB"
+for q in "top ports --quarter 2014Q4 --previous" "top regions --quarter 2014Q4 --previous" \
+         "top sensors --quarter 2014Q4 --previous" "top ports --quarter 2014Q4 --region CN --sensor tokyo-1" \
+         "series ports --quarter 2014Q4 --top 5" "series regions --quarter 2014Q4 --top 5" \
+         "series ports --quarter 2014Q4 --top 5 --tz JST" "top ports --quarter 2014Q4 --tz JST --previous --format json"; do
+  t=$(best $DS $q --db "$QDB")
+  echo "$(awk -v t="$t" 'BEGIN {printf "%4.0f ms", t * 1000}')  darkscope $q"
+done
