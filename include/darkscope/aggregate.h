@@ -88,11 +88,7 @@ int ds_agg_flush(struct ds_agg *a);
 
 void ds_agg_free(struct ds_agg *a);
 
-/* Sum rows (sorted or not) into the rows of mask `dims`: masked keys, packets
- * added, sketches merged.  *out is sorted by key and owned by the caller
- * (ds_rows_free).  Returns the number of rows or a negative code. */
-long ds_rollup(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row **out);
-
+/* Free rows[0..n) and their in-memory sketches. */
 void ds_rows_free(struct ds_row *rows, size_t n);
 
 /* The rows of every mask but DS_DIM_ALL from one hour's fine rows (each with

@@ -8,6 +8,7 @@
 #include "darkscope/err.h"
 #include "darkscope/geo.h"
 #include "darkscope/limits.h"
+#include "darkscope/log.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct shared {
 	pthread_mutex_t mu;
 	int32_t *days;          /* UTC days the current group wrote to */
 	size_t ndays, capdays;
+	double t_rollup, t_store, t_days; /* seconds spent, for -v */
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
 };
@@ -36,6 +38,7 @@ struct job {
 	int64_t first_ts, last_ts;
 	char first_bad[512];
 };
+
 
 static double now(void)
 {
@@ -67,15 +70,19 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 {
 	struct shared *sh = ctx;
 	struct ds_rollups r;
+	double t0 = now();
 	int rc = ds_rollup_all(rows, n, &r);
 	if (rc < 0)
 		return rc;
+	double t1 = now();
 	pthread_mutex_lock(&sh->mu);
 	rc = note_day(sh, (int32_t)ds_floordiv(hour, 24));
 	if (rc == 0)
 		rc = sh->st->ops->put(sh->st, hour, DS_DIM_ALL, rows, n);
 	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
 		rc = sh->st->ops->put(sh->st, hour, d, r.rows[d], r.n[d]);
+	sh->t_rollup += t1 - t0;
+	sh->t_store += now() - t1;
 	pthread_mutex_unlock(&sh->mu);
 	ds_rollups_free(&r);
 	return rc;
@@ -245,10 +252,12 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 			failed = 1;
 		}
 	}
+	double t0 = now();
 	if (!failed && (rc = ds_store_build_days(st, sh->days, sh->ndays)) < 0) {
 		st->ops->rollback(st);
 		return rc;
 	}
+	sh->t_days += now() - t0;
 	if (failed) {
 		st->ops->rollback(st);
 		return -1;
@@ -397,6 +406,8 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 			todo[at + i] = keep[i];
 	}
 	res->seconds = now() - t0;
+	DS_INFO("ingest", "%.3f s: rollups %.3f s, hour segments %.3f s, day rollups %.3f s",
+		res->seconds, sh.t_rollup, sh.t_store, sh.t_days);
 	free(todo);
 	rc = first_err;
 out_mu:

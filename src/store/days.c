@@ -7,58 +7,205 @@
 
 #include "darkscope/dtime.h"
 #include "darkscope/err.h"
-#include "darkscope/keymap.h"
+#include "darkscope/limits.h"
 #include "darkscope/radix.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* The day's hours, copied out of the scan (its buffers do not outlive the
+ * callback): rows sorted by key, each sketch a sorted list or registers. */
+struct hours {
+	struct ds_row *rows[24];
+	size_t n[24];
+	uint8_t *buf[24];
+	int count;
+};
+
 static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
-	struct ds_keymap *m = ctx;
-	for (size_t i = 0; i < n; i++) {
-		struct ds_keyacc *a = ds_keymap_get(m, rows[i].key);
-		if (!a)
-			return ds_fail(DS_E_NOMEM, "out of memory");
-		a->packets += rows[i].packets;
-		const uint8_t *p = rows[i].enc;
-		int rc = ds_sketch_merge_enc(&a->sk, &p, rows[i].enc + rows[i].enclen);
-		if (rc < 0)
-			return ds_fail(DS_E_STORE, "corrupt sketch in hour %d", hour);
+	struct hours *h = ctx;
+	size_t bytes = 0;
+	(void)hour;
+	if (h->count >= 24)
+		return ds_fail(DS_E_STORE, "more than 24 hours in a day");
+	for (size_t i = 0; i < n; i++)
+		bytes += rows[i].enclen;
+	struct ds_row *r = malloc((n + 1) * sizeof *r);
+	uint8_t *b = malloc(bytes + 1);
+	if (!r || !b) {
+		free(r);
+		free(b);
+		return ds_fail(DS_E_NOMEM, "out of memory");
 	}
+	for (size_t i = 0, off = 0; i < n; i++) {
+		r[i] = rows[i];
+		memcpy(b + off, rows[i].enc, rows[i].enclen);
+		r[i].enc = b + off;
+		off += rows[i].enclen;
+	}
+	h->rows[h->count] = r;
+	h->n[h->count] = n;
+	h->buf[h->count++] = b;
 	return 0;
 }
 
-/* One day of one mask: sum its hours and replace the day's rows. */
+/* Union of the sketches of rows[0..k): appended to enc. */
+static int union_encode(const struct ds_row **rows, int k, struct ds_buf *enc, uint32_t **hs,
+			size_t *hcap, uint8_t *reg)
+{
+	size_t m = 0, total = 0;
+	int dense = 0;
+	for (int i = 0; i < k; i++) {
+		const uint8_t *p = rows[i]->enc, *end = p + rows[i]->enclen;
+		uint64_t tag;
+		if (ds_getv(&p, end, &tag) < 0)
+			return -1;
+		dense |= tag == 1;
+		total += tag == 1 ? 0 : tag >> 1;
+	}
+	if (total > *hcap) { /* room for the hashes and the sort's scratch */
+		uint32_t *n2 = realloc(*hs, 2 * total * sizeof **hs);
+		if (!n2)
+			return -1;
+		*hs = n2;
+		*hcap = total;
+	}
+	if (dense)
+		memset(reg, 0, (size_t)1 << DS_HLL_P);
+	for (int i = 0; i < k; i++) {
+		const uint8_t *p = rows[i]->enc, *end = p + rows[i]->enclen;
+		uint64_t tag = 0, v, h = 0;
+		ds_getv(&p, end, &tag);
+		if (tag == 1) {
+			if ((size_t)(end - p) != ((size_t)1 << DS_HLL_P))
+				return -1;
+			for (size_t r = 0; r < ((size_t)1 << DS_HLL_P); r++)
+				if (reg[r] < p[r])
+					reg[r] = p[r];
+			continue;
+		}
+		if (tag & 1)
+			return -1;
+		for (uint64_t j = 0; j < tag >> 1; j++) {
+			if (ds_getv(&p, end, &v) < 0 || h + v > UINT32_MAX)
+				return -1;
+			h += v;
+			(*hs)[m++] = (uint32_t)h;
+		}
+	}
+	if (k > 1) { /* several sorted lists: sort their concatenation, drop repeats */
+		ds_radix_sort32(*hs, *hs + *hcap, m);
+		size_t u = 0;
+		for (size_t i = 0; i < m; i++)
+			if (u == 0 || (*hs)[u - 1] != (*hs)[i])
+				(*hs)[u++] = (*hs)[i];
+		m = u;
+	}
+	if (!dense && m > DS_SPARSE_MAX) {
+		dense = 1;
+		memset(reg, 0, (size_t)1 << DS_HLL_P);
+	}
+	if (dense) {
+		for (size_t i = 0; i < m; i++)
+			ds_sketch_reg_add(reg, (*hs)[i]);
+		return ds_sketch_encode_regs(reg, enc);
+	}
+	return ds_sketch_encode_sorted(*hs, m, enc);
+}
+
+static inline uint64_t head(const struct hours *h, const size_t *at, int i)
+{
+	return h->rows[i][at[i]].key;
+}
+
+static void heap_push(const struct hours *h, const size_t *at, int *heap, int *nh, int i)
+{
+	int c = (*nh)++;
+	while (c > 0 && head(h, at, heap[(c - 1) / 2]) > head(h, at, i)) {
+		heap[c] = heap[(c - 1) / 2];
+		c = (c - 1) / 2;
+	}
+	heap[c] = i;
+}
+
+static int heap_pop(const struct hours *h, const size_t *at, int *heap, int *nh)
+{
+	int top = heap[0], last = heap[--*nh], c = 0;
+	for (;;) {
+		int l = 2 * c + 1, m = c;
+		uint64_t best = head(h, at, last);
+		if (l < *nh && head(h, at, heap[l]) < best)
+			m = l, best = head(h, at, heap[l]);
+		if (l + 1 < *nh && head(h, at, heap[l + 1]) < best)
+			m = l + 1;
+		if (m == c)
+			break;
+		heap[c] = heap[m];
+		c = m;
+	}
+	heap[c] = last;
+	return top;
+}
+
+/* One day of one mask: merge its hours' sorted rows and replace the day. */
 static int build_one(struct ds_store *s, int32_t day, unsigned dims)
 {
-	struct ds_keymap m = {0};
-	struct ds_kv *kv = NULL, *tmp = NULL;
-	struct ds_row *rows = NULL;
-	int rc = s->ops->scan(s, dims, day * 24, day * 24 + 24, 1, day_cb, &m);
-	if (rc < 0)
-		goto out;
-	kv = malloc((m.n + 1) * sizeof *kv);
-	tmp = malloc((m.n + 1) * sizeof *tmp);
-	rows = calloc(m.n + 1, sizeof *rows);
-	if (!kv || !tmp || !rows) {
+	struct hours h = {0};
+	struct ds_row *out = NULL;
+	struct ds_buf enc = {0};
+	uint32_t *hs = NULL;
+	size_t hcap = 0, nout = 0, total = 0, at[24] = {0};
+	uint8_t *reg = malloc((size_t)1 << DS_HLL_P);
+	int rc = reg ? s->ops->scan(s, dims, day * 24, day * 24 + 24, 1, day_cb, &h)
+		     : ds_fail(DS_E_NOMEM, "out of memory");
+	for (int i = 0; i < h.count; i++)
+		total += h.n[i];
+	if (rc == 0 && !(out = calloc(total + 1, sizeof *out)))
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
-		goto out;
+	/* a binary heap of the hours by their next key */
+	int heap[24], nh = 0;
+	for (int i = 0; i < h.count; i++)
+		if (h.n[i])
+			heap_push(&h, at, heap, &nh, i);
+	while (rc == 0 && nh > 0) {
+		uint64_t key = h.rows[heap[0]][at[heap[0]]].key;
+		const struct ds_row *same[24];
+		int k = 0;
+		struct ds_row *o = &out[nout++];
+		o->key = key;
+		o->enc = (const uint8_t *)(uintptr_t)enc.len;
+		while (nh > 0 && h.rows[heap[0]][at[heap[0]]].key == key) {
+			int i = heap_pop(&h, at, heap, &nh);
+			o->packets += h.rows[i][at[i]].packets;
+			same[k++] = &h.rows[i][at[i]++];
+			if (at[i] < h.n[i])
+				heap_push(&h, at, heap, &nh, i);
+		}
+		if (union_encode(same, k, &enc, &hs, &hcap, reg) < 0)
+			rc = ds_fail(DS_E_STORE, "corrupt sketch on day %d", day);
+		o->enclen = enc.len - (size_t)(uintptr_t)o->enc;
 	}
-	for (size_t i = 0; i < m.n; i++)
-		kv[i] = (struct ds_kv){m.v[i].key, i};
-	ds_radix_sort(kv, tmp, m.n);
-	for (size_t i = 0; i < m.n; i++) {
-		const struct ds_keyacc *a = &m.v[kv[i].val];
-		rows[i] = (struct ds_row){.key = a->key, .packets = a->packets, .sk = a->sk};
+	for (size_t i = 0; rc == 0 && i < nout; i++)
+		out[i].enc = enc.data + (uintptr_t)out[i].enc;
+	if (rc == 0)
+		rc = s->ops->put_day(s, day, dims, out, nout);
+	for (int i = 0; i < h.count; i++) {
+		free(h.rows[i]);
+		free(h.buf[i]);
 	}
-	rc = s->ops->put_day(s, day, dims, rows, m.n);
-out:
-	free(kv);
-	free(tmp);
-	free(rows); /* the sketches belong to m */
-	ds_keymap_free(&m);
+	free(out);
+	free(hs);
+	free(reg);
+	ds_buf_free(&enc);
 	return rc;
+}
+
+/* The full (sensor, country, port) mask has no day rollup: it is the largest
+ * by far and only queries filtering on all three dimensions read it. */
+static int has_days(unsigned dims)
+{
+	return dims != DS_DIM_ALL;
 }
 
 int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
@@ -66,7 +213,8 @@ int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
-			rc = build_one(s, days[i], d);
+			if (has_days(d))
+				rc = build_one(s, days[i], d);
 	return rc;
 }
 
@@ -74,7 +222,7 @@ int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h
 			int with_sketches, int use_days, ds_scan_fn fn, void *ctx)
 {
 	int32_t d0 = (int32_t)ds_floordiv((int64_t)h0 + 23, 24), d1 = (int32_t)ds_floordiv(h1, 24);
-	if (!use_days || d0 >= d1)
+	if (!use_days || !has_days(dims) || d0 >= d1)
 		return s->ops->scan(s, dims, h0, h1, with_sketches, fn, ctx);
 	int rc = s->ops->scan(s, dims, h0, d0 * 24, with_sketches, fn, ctx);
 	if (rc == 0)
