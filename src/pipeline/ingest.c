@@ -9,6 +9,7 @@
 #include "darkscope/geo.h"
 #include "darkscope/limits.h"
 #include "darkscope/log.h"
+#include "pipeline/writer.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -19,9 +20,8 @@
 
 struct shared {
 	struct ds_store *st;
-	pthread_mutex_t mu;
-	int32_t *days;          /* UTC days the current group wrote to */
-	size_t ndays, capdays;
+	struct ds_writer *writer; /* of the current group */
+	pthread_mutex_t mu;       /* guards t_rollup */
 	double t_rollup, t_store, t_days; /* seconds spent, for -v */
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
@@ -30,6 +30,7 @@ struct shared {
 struct job {
 	const char *path;
 	struct shared *sh;
+	int reader;           /* index within its group */
 	char digest[33];
 	int rc;               /* 0, or the failure code */
 	char err[1024];
@@ -47,45 +48,22 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Remember that day needs its rollup rebuilt (under the lock). */
-static int note_day(struct shared *sh, int32_t day)
-{
-	for (size_t i = sh->ndays; i-- > 0;)
-		if (sh->days[i] == day)
-			return 0;
-	if (sh->ndays == sh->capdays) {
-		size_t nc = sh->capdays ? sh->capdays * 2 : 64;
-		int32_t *nd = realloc(sh->days, nc * sizeof *nd);
-		if (!nd)
-			return ds_fail(DS_E_NOMEM, "out of memory");
-		sh->days = nd;
-		sh->capdays = nc;
-	}
-	sh->days[sh->ndays++] = day;
-	return 0;
-}
-
-/* Store one finished hour: the rollups computed outside the lock. */
+/* Hand one finished hour to the writer: rollups and encoding happen here,
+ * in the reader's thread, so files in parallel roll up in parallel. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
-	struct shared *sh = ctx;
-	struct ds_rollups r;
+	struct job *j = ctx;
+	struct shared *sh = j->sh;
+	struct ds_hourpkg *pkg;
 	double t0 = now();
-	int rc = ds_rollup_all(rows, n, &r);
+	int rc = ds_hourpkg_make(hour, rows, n, &pkg);
 	if (rc < 0)
 		return rc;
-	double t1 = now();
+	pkg->reader = j->reader;
 	pthread_mutex_lock(&sh->mu);
-	rc = note_day(sh, (int32_t)ds_floordiv(hour, 24));
-	if (rc == 0)
-		rc = sh->st->ops->put(sh->st, hour, DS_DIM_ALL, rows, n);
-	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
-		rc = sh->st->ops->put(sh->st, hour, d, r.rows[d], r.n[d]);
-	sh->t_rollup += t1 - t0;
-	sh->t_store += now() - t1;
+	sh->t_rollup += now() - t0;
 	pthread_mutex_unlock(&sh->mu);
-	ds_rollups_free(&r);
-	return rc;
+	return ds_writer_put(sh->writer, pkg);
 }
 
 static void note_bad(struct job *j, const struct ds_frame *f, const struct ds_pkt *p,
@@ -173,7 +151,7 @@ static void *worker(void *arg)
 	struct ds_agg agg;
 	int agg_ok = 0;
 	int rc = ds_geo_open(&geo, j->sh->o->geoip);
-	if (rc == 0 && (rc = ds_agg_init(&agg, j->sh->o->max_keys, 0, emit_hour, j->sh)) == 0)
+	if (rc == 0 && (rc = ds_agg_init(&agg, j->sh->o->max_keys, 0, emit_hour, j)) == 0)
 		agg_ok = 1;
 	if (rc == 0)
 		rc = read_file(j, geo, &agg);
@@ -181,6 +159,7 @@ static void *worker(void *arg)
 		j->rc = rc;
 		snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
 	}
+	ds_writer_reader_done(j->sh->writer, j->reader);
 	if (agg_ok)
 		ds_agg_free(&agg);
 	ds_geo_close(geo);
@@ -213,7 +192,12 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 	int rc = st->ops->begin(st);
 	if (rc < 0)
 		return rc;
-	sh->ndays = 0;
+	for (int i = 0; i < n; i++)
+		jobs[i]->reader = i;
+	if ((rc = ds_writer_start(&sh->writer, st, n, 4)) < 0) {
+		st->ops->rollback(st);
+		return rc;
+	}
 	pthread_t tid[DS_MAX_THREADS];
 	int started[DS_MAX_THREADS] = {0};
 	for (int i = 1; i < n; i++)
@@ -225,9 +209,15 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 		else
 			worker(jobs[i]);
 	}
+	int wrc = ds_writer_finish(sh->writer, &sh->t_store, &sh->t_days);
+	sh->writer = NULL;
 	int failed = 0;
 	for (int i = 0; i < n; i++)
 		failed |= jobs[i]->rc < 0;
+	if (wrc < 0 && !failed) { /* the store failed under a file that did not */
+		st->ops->rollback(st);
+		return wrc;
+	}
 	*dup_stdin = 0;
 	if (!failed && n == 1 && strcmp(jobs[0]->path, "-") == 0) {
 		struct ds_file_info old;
@@ -252,12 +242,6 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 			failed = 1;
 		}
 	}
-	double t0 = now();
-	if (!failed && (rc = ds_store_build_days(st, sh->days, sh->ndays)) < 0) {
-		st->ops->rollback(st);
-		return rc;
-	}
-	sh->t_days += now() - t0;
 	if (failed) {
 		st->ops->rollback(st);
 		return -1;
@@ -412,7 +396,6 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	rc = first_err;
 out_mu:
 	pthread_mutex_destroy(&sh.mu);
-	free(sh.days);
 out:
 	ds_sensormap_free(&map);
 	free(ids);

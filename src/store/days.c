@@ -94,7 +94,7 @@ static int union_encode(const struct ds_row **rows, int k, struct ds_buf *enc, u
 			(*hs)[m++] = (uint32_t)h;
 		}
 	}
-	if (k > 1) { /* several sorted lists: sort their concatenation, drop repeats */
+	if (k > 1 && m > 1) { /* several sorted lists: sort their concatenation, drop repeats */
 		ds_radix_sort32(*hs, *hs + *hcap, m);
 		size_t u = 0;
 		for (size_t i = 0; i < m; i++)

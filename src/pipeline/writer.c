@@ -1,0 +1,237 @@
+/* writer.c - a bounded queue of hours and the thread that stores them. */
+#include "pipeline/writer.h"
+
+#include "darkscope/dtime.h"
+#include "darkscope/err.h"
+#include "darkscope/limits.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct ds_writer {
+	struct ds_store *st;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct ds_hourpkg *head, *tail;
+	size_t pending, max_pending;
+	int done, rc;
+	char err[1024];
+	int nreaders;
+	int32_t seen[DS_MAX_THREADS];   /* each reader's latest hour (INT32_MAX: done) */
+	struct day { int32_t day; int built; } *days;
+	size_t ndays, capdays;
+	double seconds, dayseconds;
+};
+
+int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out)
+{
+	struct ds_hourpkg *p = calloc(1, sizeof *p);
+	struct ds_row *fine = calloc(n + 1, sizeof *fine);
+	int rc = p && fine ? 0 : ds_fail(DS_E_NOMEM, "out of memory");
+	if (rc == 0)
+		rc = ds_rollup_all(rows, n, &p->r);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t at = p->fine_enc.len;
+		rc = ds_sketch_encode(&rows[i].sk, &p->fine_enc);
+		fine[i] = (struct ds_row){.key = rows[i].key, .packets = rows[i].packets,
+					  .enc = (const uint8_t *)(uintptr_t)at,
+					  .enclen = p->fine_enc.len - at};
+	}
+	if (rc < 0) {
+		free(fine);
+		ds_hourpkg_free(p);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		fine[i].enc = p->fine_enc.data + (uintptr_t)fine[i].enc;
+	p->hour = hour;
+	p->r.rows[DS_DIM_ALL] = fine;
+	p->r.n[DS_DIM_ALL] = n;
+	*out = p;
+	return 0;
+}
+
+void ds_hourpkg_free(struct ds_hourpkg *p)
+{
+	if (!p)
+		return;
+	ds_rollups_free(&p->r); /* frees rows[DS_DIM_ALL] too */
+	ds_buf_free(&p->fine_enc);
+	free(p);
+}
+
+
+/* Day has (new) hours: its rollup is due again. */
+static int note_day(struct ds_writer *w, int32_t day)
+{
+	for (size_t i = w->ndays; i-- > 0;)
+		if (w->days[i].day == day) {
+			w->days[i].built = 0;
+			return 0;
+		}
+	if (w->ndays == w->capdays) {
+		size_t nc = w->capdays ? w->capdays * 2 : 64;
+		struct day *nd = realloc(w->days, nc * sizeof *nd);
+		if (!nd)
+			return ds_fail(DS_E_NOMEM, "out of memory");
+		w->days = nd;
+		w->capdays = nc;
+	}
+	w->days[w->ndays++] = (struct day){day, 0};
+	return 0;
+}
+
+/* Build the rollups of the days every reader has moved past (all = 1: every
+ * day still due). */
+static int build_due(struct ds_writer *w, int all)
+{
+	int32_t low = INT32_MAX;
+	for (int r = 0; r < w->nreaders; r++)
+		if (w->seen[r] < low)
+			low = w->seen[r];
+	int rc = 0;
+	double t0 = now();
+	for (size_t i = 0; i < w->ndays && rc == 0; i++) {
+		struct day *d = &w->days[i];
+		/* a reader past day + 1 hour plus the flush lag is done with it */
+		if (d->built || (!all && (int64_t)low <= (int64_t)d->day * 24 + 24 + DS_AGG_LAG_HOURS))
+			continue;
+		rc = ds_store_build_days(w->st, &d->day, 1);
+		d->built = 1;
+	}
+	w->dayseconds += now() - t0;
+	return rc;
+}
+
+static int store_hour(struct ds_writer *w, const struct ds_hourpkg *p)
+{
+	int rc = note_day(w, (int32_t)ds_floordiv(p->hour, 24));
+	for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
+		rc = w->st->ops->put(w->st, p->hour, d, p->r.rows[d], p->r.n[d]);
+	return rc;
+}
+
+void ds_writer_reader_done(struct ds_writer *w, int r)
+{
+	pthread_mutex_lock(&w->mu);
+	w->seen[r] = INT32_MAX;
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *run(void *arg)
+{
+	struct ds_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->head && !w->done)
+			pthread_cond_wait(&w->more, &w->mu);
+		struct ds_hourpkg *p = w->head;
+		if (!p)
+			break;
+		w->head = p->next;
+		if (!w->head)
+			w->tail = NULL;
+		int failed = w->rc;
+		if (p->hour > w->seen[p->reader] && w->seen[p->reader] != INT32_MAX)
+			w->seen[p->reader] = p->hour;
+		pthread_mutex_unlock(&w->mu);
+		double t0 = now();
+		int rc = failed ? 0 : store_hour(w, p);
+		ds_hourpkg_free(p);
+		double t1 = now();
+		pthread_mutex_lock(&w->mu);
+		w->seconds += t1 - t0;
+		if (rc == 0 && !failed) { /* seen[] only changes under the lock */
+			pthread_mutex_unlock(&w->mu);
+			rc = build_due(w, 0);
+			pthread_mutex_lock(&w->mu);
+		}
+		w->pending--;
+		if (rc < 0 && !w->rc) {
+			w->rc = rc;
+			snprintf(w->err, sizeof w->err, "%s", ds_lasterr());
+		}
+		pthread_cond_broadcast(&w->room);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders,
+		    size_t max_pending)
+{
+	struct ds_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	w->st = st;
+	w->nreaders = nreaders;
+	for (int r = 0; r < nreaders; r++)
+		w->seen[r] = INT32_MIN;
+	w->max_pending = max_pending ? max_pending : 4;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->more, NULL);
+	pthread_cond_init(&w->room, NULL);
+	if (pthread_create(&w->tid, NULL, run, w) != 0) {
+		free(w);
+		return ds_fail(DS_E_NOMEM, "cannot start the store writer thread");
+	}
+	*out = w;
+	return 0;
+}
+
+int ds_writer_put(struct ds_writer *w, struct ds_hourpkg *pkg)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->pending >= w->max_pending && !w->rc)
+		pthread_cond_wait(&w->room, &w->mu);
+	int rc = w->rc;
+	if (rc == 0) {
+		pkg->next = NULL;
+		if (w->tail)
+			w->tail->next = pkg;
+		else
+			w->head = pkg;
+		w->tail = pkg;
+		w->pending++;
+		pthread_cond_signal(&w->more);
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (rc) {
+		ds_hourpkg_free(pkg);
+		return ds_fail(DS_E_STORE, "%s", w->err);
+	}
+	return 0;
+}
+
+int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seconds)
+{
+	pthread_mutex_lock(&w->mu);
+	w->done = 1;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->tid, NULL);
+	int rc = w->rc;
+	if (rc == 0)
+		rc = build_due(w, 1);
+	else
+		ds_fail(DS_E_STORE, "%s", w->err);
+	*hour_seconds += w->seconds;
+	*day_seconds += w->dayseconds;
+	free(w->days);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->more);
+	pthread_cond_destroy(&w->room);
+	free(w);
+	return rc;
+}

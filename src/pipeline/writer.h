@@ -1,0 +1,49 @@
+/* writer.h - the store writer thread of an ingest group.
+ *
+ * Reader threads hand over finished hours, each already rolled up and with
+ * every sketch encoded; one writer thread writes them to the store while the
+ * readers go on reading.  The queue is bounded, so memory stays bounded. */
+#ifndef DARKSCOPE_PIPELINE_WRITER_H
+#define DARKSCOPE_PIPELINE_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darkscope/aggregate.h"
+#include "darkscope/store.h"
+
+/* One hour for the store: r.rows[d] for every mask d (rows[DS_DIM_ALL] with
+ * sketches encoded into fine_enc). */
+struct ds_hourpkg {
+	int32_t hour;
+	int reader;             /* which reader sent it */
+	struct ds_rollups r;
+	struct ds_buf fine_enc;
+	struct ds_hourpkg *next;
+};
+
+/* Build the package of one hour from its fine rows (sketches in memory). */
+int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
+void ds_hourpkg_free(struct ds_hourpkg *p);
+
+struct ds_writer;
+
+/* Start the writer of a group of nreaders readers.  It builds the day
+ * rollup of a UTC day as soon as every reader has moved past that day, and
+ * at the end every day still unbuilt (or written again after its build). */
+int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders,
+		    size_t max_pending);
+
+/* Reader r has sent its last hour. */
+void ds_writer_reader_done(struct ds_writer *w, int r);
+
+/* Queue pkg (the writer takes it, even on failure); blocks while the queue
+ * is full.  Returns 0 or the writer's first error. */
+int ds_writer_put(struct ds_writer *w, struct ds_hourpkg *pkg);
+
+/* Write what is queued, build the day rollups still due, stop the thread.
+ * Adds the seconds spent writing hours and building days.  Returns 0 or the
+ * first error. */
+int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seconds);
+
+#endif
