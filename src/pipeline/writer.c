@@ -28,7 +28,7 @@ struct ds_writer {
 	int done, rc;
 	char err[1024];
 	int nreaders;
-	int32_t seen[DS_MAX_THREADS];   /* each reader's latest hour (INT32_MAX: done) */
+	int32_t seen[DS_MAX_THREADS];   /* each reader's last hour sent (INT32_MAX: done) */
 	struct day { int32_t day; int built; } *days;
 	size_t ndays, capdays;
 	double seconds, dayseconds;
@@ -143,7 +143,7 @@ static void *run(void *arg)
 		if (!w->head)
 			w->tail = NULL;
 		int failed = w->rc;
-		if (p->hour > w->seen[p->reader] && w->seen[p->reader] != INT32_MAX)
+		if (w->seen[p->reader] != INT32_MAX) /* where the reader is now */
 			w->seen[p->reader] = p->hour;
 		pthread_mutex_unlock(&w->mu);
 		double t0 = now();
