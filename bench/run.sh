@@ -25,30 +25,33 @@ packets=$(build/bench_pcaploop "$cap" | awk '{print $1}')
 echo "capture: $cap, $packets packets, $(du -m "$cap" | cut -f1) MB"
 cat "$cap" > /dev/null # into the page cache
 
-best() { # best wall time of RUNS runs of "$@" ($BEFORE runs before each); sets BEST_RSS (KB)
+best() { # best wall time of RUNS runs of "$@" ($BEFORE runs before each); sets BEST_RSS (KB), BEST_CPU (s)
   local b=999999 t
-  BEST_RSS=0
+  BEST_RSS=0 BEST_CPU=0
   for _ in $(seq "$RUNS"); do
     [ -n "${BEFORE:-}" ] && eval "$BEFORE"
-    /usr/bin/time -o "$OUT/time" -f "%e %M" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    t=$(tail -1 "$OUT/time")
-    if awk -v t="${t% *}" -v b="$b" 'BEGIN {exit !(t < b)}'; then b=${t% *}; BEST_RSS=${t#* }; fi
+    /usr/bin/time -o "$OUT/time" -f "%e %M %U %S" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+    read -r e m u s < "$OUT/time"
+    if awk -v t="$e" -v b="$b" 'BEGIN {exit !(t < b)}'; then
+      b=$e; BEST_RSS=$m; BEST_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')
+    fi
   done
   echo "$b"
 }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.2f", n / t / 1e6}'; }
 
 echo
-echo "## ingest, one file, one thread (decode, classify, geolocate, aggregate, commit)"
-t_loop=$(best build/bench_pcaploop "$cap")
-echo "libpcap pcap_next_ex loop counting ports: $t_loop s = $(rate "$packets" "$t_loop") Mpps"
+echo "## ingest, one file (decode, classify, geolocate, aggregate, commit)"
+best build/bench_pcaploop "$cap" > "$OUT/t"; t_loop=$(cat "$OUT/t")
+echo "libpcap pcap_next_ex loop counting ports: $t_loop s = $(rate "$packets" "$t_loop") Mpps, CPU $BEST_CPU s"
 NF=$OUT/nfpcapd; BEFORE="rm -rf $NF; mkdir -p $NF"
-t_nf=$(best nfpcapd -r "$cap" -w "$NF")
-echo "nfdump nfpcapd -r (flows to files):       $t_nf s = $(rate "$packets" "$t_nf") Mpps"
+best nfpcapd -r "$cap" -w "$NF" > "$OUT/t"; t_nf=$(cat "$OUT/t")
+echo "nfdump nfpcapd -r (flows to files):       $t_nf s = $(rate "$packets" "$t_nf") Mpps, CPU $BEST_CPU s"
 BEFORE="rm -f $OUT/bench.db $OUT/bench.db-wal $OUT/bench.db-shm"
 best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" > "$OUT/t"; t_ds=$(cat "$OUT/t")
 rss=$BEST_RSS
-echo "darkscope ingest -j1:                      $t_ds s = $(rate "$packets" "$t_ds") Mpps, peak RSS $((rss / 1024)) MB"
+echo "darkscope ingest -j1 (reader + store writer threads): $t_ds s = $(rate "$packets" "$t_ds") Mpps, CPU $BEST_CPU s, peak RSS $((rss / 1024)) MB"
+awk -v n="$packets" -v c="$BEST_CPU" 'BEGIN {printf "darkscope per CPU second: %.2f Mpps\n", n / c / 1e6}'
 awk -v a="$t_loop" -v b="$t_nf" -v c="$t_ds" 'BEGIN {printf "darkscope / libpcap loop: %.2fx, darkscope / nfpcapd: %.2fx\n", a / c, b / c}'
 build/bench_stages "$cap" $GEO | sed 's/^/stage: /'
 
@@ -59,9 +62,9 @@ half=$OUT/week2.pcap
    --rate "$PPD" --seed 43 -c "$OUT/bench.conf" --out "$half" --quiet
 cat "$half" > /dev/null
 p2=$(( packets + $(build/bench_pcaploop "$half" | awk '{print $1}') ))
-t1=$(best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half")
+best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half" > "$OUT/t"; t1=$(cat "$OUT/t"); c1=$BEST_CPU
 best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$cap" "$half" > "$OUT/t"; t2=$(cat "$OUT/t")
-echo "-j1: $t1 s = $(rate $p2 "$t1") Mpps; -j2: $t2 s = $(rate $p2 "$t2") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
+echo "-j1: $t1 s = $(rate $p2 "$t1") Mpps (CPU $c1 s); -j2: $t2 s = $(rate $p2 "$t2") Mpps (CPU $BEST_CPU s), peak RSS $((BEST_RSS / 1024)) MB"
 awk -v a="$t1" -v b="$t2" 'BEGIN {printf "two threads: %.2fx one\n", a / b}'
 
 echo

@@ -194,7 +194,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 		return rc;
 	for (int i = 0; i < n; i++)
 		jobs[i]->reader = i;
-	if ((rc = ds_writer_start(&sh->writer, st, n, 4)) < 0) {
+	if ((rc = ds_writer_start(&sh->writer, st, n, 3)) < 0) {
 		st->ops->rollback(st);
 		return rc;
 	}

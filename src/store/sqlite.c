@@ -22,7 +22,7 @@ struct sq {
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=NORMAL;"
-	"PRAGMA cache_size=-65536;"
+	"PRAGMA cache_size=-32768;"
 	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
 	"INSERT OR IGNORE INTO meta VALUES('format','darkscope-store');"
 	"INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");"

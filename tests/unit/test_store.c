@@ -1,0 +1,211 @@
+/* test_store.c - segments, rollups, the aggregator, and the SQLite store. */
+#include "unit.h"
+
+#include "darkscope/aggregate.h"
+#include "darkscope/err.h"
+#include "darkscope/store.h"
+#include "store/segment.h"
+
+#include <unistd.h>
+
+static uint32_t mix32(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (uint32_t)x | 1;
+}
+
+/* n rows with keys spread over sensors, countries and ports; row i has
+ * (i % 7) + 1 sources, row 0 has 3000 (dense). */
+static struct ds_row *make_rows(size_t n)
+{
+	struct ds_row *r = calloc(n, sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		r[i].key = ds_key((unsigned)(i % 3), (unsigned)(i % 5) * 40, 6, (uint32_t)(i * 13 % 65536));
+		r[i].packets = i + 1;
+		size_t ns = i == 0 ? 3000 : i % 7 + 1;
+		for (size_t k = 0; k < ns; k++)
+			ds_sketch_add(&r[i].sk, mix32(i * 100000 + k % 50));
+	}
+	/* sort by key */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && r[j - 1].key > r[j].key; j--) {
+			struct ds_row t = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
+	return r;
+}
+
+TEST(segment_round_trip_and_packets_only)
+{
+	size_t n = 300;
+	struct ds_row *rows = make_rows(n);
+	struct ds_buf b = {0};
+	CHECK_INT(ds_seg_encode(rows, n, DS_DIM_ALL, &b), ==, 0);
+	struct ds_seg seg;
+	CHECK_INT(ds_seg_decode(b.data, b.len, DS_DIM_ALL, 1, &seg), ==, 0);
+	CHECK_INT(seg.n, ==, n);
+	for (size_t i = 0; i < n && i < seg.n; i++) {
+		CHECK(seg.rows[i].key == rows[i].key);
+		CHECK_INT(seg.rows[i].packets, ==, rows[i].packets);
+		struct ds_sketch s = {0};
+		const uint8_t *p = seg.rows[i].enc;
+		CHECK_INT(ds_sketch_merge_enc(&s, &p, p + seg.rows[i].enclen), ==, 0);
+		CHECK_INT(ds_sketch_count(&s), ==, ds_sketch_count(&rows[i].sk));
+		ds_sketch_free(&s);
+	}
+	ds_seg_free(&seg);
+	CHECK_INT(ds_seg_decode(b.data, b.len, DS_DIM_ALL, 0, &seg), ==, 0);
+	CHECK(seg.rows[5].enc == NULL && seg.rows[5].packets == rows[5].packets);
+	ds_seg_free(&seg);
+	/* the wrong mask, a wrong version and every truncation are refused */
+	CHECK_INT(ds_seg_decode(b.data, b.len, DS_DIM_PORT, 1, &seg), ==, -DS_E_STORE);
+	b.data[3] = 9;
+	CHECK_INT(ds_seg_decode(b.data, b.len, DS_DIM_ALL, 1, &seg), ==, -DS_E_STORE);
+	CHECK(strstr(ds_lasterr(), "version 9") != NULL);
+	b.data[3] = DS_SEG_VERSION;
+	for (size_t cut = 0; cut < b.len; cut += 1 + cut / 8)
+		if (ds_seg_decode(b.data, cut, DS_DIM_ALL, 1, &seg) == 0) {
+			UNIT_FAIL("a segment cut to %zu of %zu bytes decoded", cut, b.len);
+			ds_seg_free(&seg);
+		}
+	ds_buf_free(&b);
+	ds_rows_free(rows, n);
+}
+
+/* The rollups equal a naive sum: for each mask, packets and exact sources. */
+TEST(rollups_equal_a_naive_sum)
+{
+	size_t n = 400;
+	struct ds_row *rows = make_rows(n);
+	struct ds_rollups r;
+	CHECK_INT(ds_rollup_all(rows, n, &r), ==, 0);
+	for (unsigned d = 0; d < DS_DIM_ALL; d++) {
+		uint64_t total = 0;
+		for (size_t k = 0; k < r.n[d]; k++) {
+			if (k)
+				CHECK(r.rows[d][k - 1].key < r.rows[d][k].key);
+			uint64_t packets = 0;
+			struct ds_sketch want = {0}, got = {0};
+			for (size_t i = 0; i < n; i++)
+				if (ds_key_mask(rows[i].key, d) == r.rows[d][k].key) {
+					packets += rows[i].packets;
+					ds_sketch_merge(&want, &rows[i].sk);
+				}
+			const uint8_t *p = r.rows[d][k].enc;
+			CHECK_INT(ds_sketch_merge_enc(&got, &p, p + r.rows[d][k].enclen), ==, 0);
+			CHECK_INT(r.rows[d][k].packets, ==, packets);
+			CHECK_INT(ds_sketch_count(&got), ==, ds_sketch_count(&want));
+			total += packets;
+			ds_sketch_free(&want);
+			ds_sketch_free(&got);
+		}
+		CHECK_INT(total, ==, n * (n + 1) / 2);
+	}
+	ds_rollups_free(&r);
+	ds_rows_free(rows, n);
+}
+
+struct emitted {
+	int32_t hours[64];
+	uint64_t packets[64];
+	int n;
+	int sorted;
+};
+
+static int record(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
+{
+	struct emitted *e = ctx;
+	uint64_t p = 0;
+	for (size_t i = 0; i < n; i++) {
+		p += rows[i].packets;
+		if (i && rows[i - 1].key >= rows[i].key)
+			e->sorted = 0;
+	}
+	e->hours[e->n] = hour;
+	e->packets[e->n++] = p;
+	return 0;
+}
+
+TEST(aggregator_emits_finished_hours_in_order)
+{
+	struct ds_agg a;
+	struct emitted e = {.sorted = 1};
+	CHECK_INT(ds_agg_init(&a, 0, 0, record, &e), ==, 0);
+	struct ds_pkt p = {.proto = 6, .family = 4};
+	int64_t t0 = 1000 * 3600;
+	for (int h = 0; h < 6; h++)
+		for (int k = 0; k < 10 + h; k++) {
+			p.ts = t0 + h * 3600 + k;
+			p.port = (uint32_t)k;
+			p.srchash = (uint32_t)k + 1;
+			CHECK_INT(ds_agg_add(&a, &p), ==, 0);
+		}
+	/* hours 0..2 are out once packet time reached hour 5 */
+	CHECK_INT(e.n, ==, 3);
+	p.ts = t0 + 1; /* a late packet for hour 0: emitted again, merged by the store */
+	CHECK_INT(ds_agg_add(&a, &p), ==, 0);
+	CHECK_INT(ds_agg_flush(&a), ==, 0);
+	CHECK_INT(e.n, ==, 7);
+	CHECK_INT(e.hours[3], ==, 1000); /* the late hour comes first: oldest first */
+	CHECK_INT(e.packets[3], ==, 1);
+	CHECK_INT(e.hours[6], ==, 1005);
+	CHECK_INT(e.packets[6], ==, 15);
+	CHECK(e.sorted);
+	ds_agg_free(&a);
+}
+
+TEST(aggregator_respects_its_key_budget)
+{
+	struct ds_agg a;
+	struct emitted e = {.sorted = 1};
+	CHECK_INT(ds_agg_init(&a, 100, 0, record, &e), ==, 0);
+	struct ds_pkt p = {.proto = 17, .family = 4, .ts = 5 * 3600};
+	for (uint32_t k = 0; k < 250; k++) {
+		p.port = k;
+		CHECK_INT(ds_agg_add(&a, &p), ==, 0);
+		CHECK(a.n <= 100);
+	}
+	CHECK_INT(ds_agg_flush(&a), ==, 0);
+	uint64_t total = 0;
+	for (int i = 0; i < e.n; i++)
+		total += e.packets[i];
+	CHECK_INT(e.n, ==, 3);
+	CHECK_INT(total, ==, 250);
+	ds_agg_free(&a);
+}
+
+TEST(sqlite_store_merges_and_rolls_back)
+{
+	const char *path = unit_tmp(".db");
+	struct ds_store *st;
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	struct ds_row *rows = make_rows(50);
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 50), ==, 0);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 50), ==, 0); /* merged: packets double */
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 50), ==, 0);
+	CHECK_INT(st->ops->rollback(st), ==, 0); /* and this one is gone */
+	struct emitted e = {.sorted = 1};
+	CHECK_INT(st->ops->scan(st, DS_DIM_ALL, 0, 1000, 1, record, &e), ==, 0);
+	CHECK_INT(e.n, ==, 1);
+	CHECK_INT(e.packets[0], ==, 2 * 50 * 51 / 2);
+	uint16_t id, id2;
+	CHECK_INT(st->ops->sensor_id(st, "tokyo-1", "Domestic 1", &id), ==, 0);
+	CHECK_INT(st->ops->sensor_id(st, "tokyo-1", NULL, &id2), ==, 0);
+	CHECK_INT(id, ==, id2);
+	CHECK_INT(id, >, 0);
+	st->ops->close(st);
+	ds_rows_free(rows, 50);
+	/* a file that is not a store is refused in one line */
+	FILE *f = fopen(path, "w");
+	fputs("not a database, not at all, just some text that is long enough", f);
+	fclose(f);
+	CHECK_INT(ds_store_open(&st, path), ==, -DS_E_STORE);
+	CHECK(strstr(ds_lasterr(), path) != NULL);
+	unlink(path);
+}
