@@ -29,7 +29,7 @@ struct ds_writer {
 	char err[1024];
 	int nreaders;
 	int32_t seen[DS_MAX_THREADS];   /* each reader's last hour sent (INT32_MAX: done) */
-	struct day { int32_t day; int built; } *days;
+	struct day { int32_t day; int built; uint64_t readers; } *days;
 	size_t ndays, capdays;
 	double seconds, dayseconds;
 };
@@ -72,12 +72,13 @@ void ds_hourpkg_free(struct ds_hourpkg *p)
 }
 
 
-/* Day has (new) hours: its rollup is due again. */
-static int note_day(struct ds_writer *w, int32_t day)
+/* Reader r wrote hours of day: its rollup is due (again). */
+static int note_day(struct ds_writer *w, int32_t day, int r)
 {
 	for (size_t i = w->ndays; i-- > 0;)
 		if (w->days[i].day == day) {
 			w->days[i].built = 0;
+			w->days[i].readers |= 1ull << r;
 			return 0;
 		}
 	if (w->ndays == w->capdays) {
@@ -88,24 +89,29 @@ static int note_day(struct ds_writer *w, int32_t day)
 		w->days = nd;
 		w->capdays = nc;
 	}
-	w->days[w->ndays++] = (struct day){day, 0};
+	w->days[w->ndays++] = (struct day){day, 0, 1ull << r};
 	return 0;
 }
 
-/* Build the rollups of the days every reader has moved past (all = 1: every
- * day still due). */
+/* Has every reader that wrote to d moved past it?  (A reader that comes
+ * back to a built day marks it due again, so this only decides when.) */
+static int settled(const struct ds_writer *w, const struct day *d)
+{
+	for (int r = 0; r < w->nreaders; r++)
+		if ((d->readers >> r & 1) &&
+		    (int64_t)w->seen[r] <= (int64_t)d->day * 24 + 24 + DS_AGG_LAG_HOURS)
+			return 0;
+	return 1;
+}
+
+/* Build the rollups of the settled days (all = 1: of every day still due). */
 static int build_due(struct ds_writer *w, int all)
 {
-	int32_t low = INT32_MAX;
-	for (int r = 0; r < w->nreaders; r++)
-		if (w->seen[r] < low)
-			low = w->seen[r];
 	int rc = 0;
 	double t0 = now();
 	for (size_t i = 0; i < w->ndays && rc == 0; i++) {
 		struct day *d = &w->days[i];
-		/* a reader past day + 1 hour plus the flush lag is done with it */
-		if (d->built || (!all && (int64_t)low <= (int64_t)d->day * 24 + 24 + DS_AGG_LAG_HOURS))
+		if (d->built || (!all && !settled(w, d)))
 			continue;
 		rc = ds_store_build_days(w->st, &d->day, 1);
 		d->built = 1;
@@ -116,7 +122,7 @@ static int build_due(struct ds_writer *w, int all)
 
 static int store_hour(struct ds_writer *w, const struct ds_hourpkg *p)
 {
-	int rc = note_day(w, (int32_t)ds_floordiv(p->hour, 24));
+	int rc = note_day(w, (int32_t)ds_floordiv(p->hour, 24), p->reader);
 	for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
 		rc = w->st->ops->put(w->st, p->hour, d, p->r.rows[d], p->r.n[d]);
 	return rc;
@@ -146,6 +152,7 @@ static void *run(void *arg)
 		if (w->seen[p->reader] != INT32_MAX) /* where the reader is now */
 			w->seen[p->reader] = p->hour;
 		pthread_mutex_unlock(&w->mu);
+		/* seen[] is written under the lock but read by this thread only */
 		double t0 = now();
 		int rc = failed ? 0 : store_hour(w, p);
 		ds_hourpkg_free(p);

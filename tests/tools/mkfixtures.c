@@ -261,6 +261,17 @@ static void linktype_fixtures(const char *dir)
 	for (int i = 0; i < n; i++)
 		fr[i] = relink(base[i], NULL, 0);
 	write_all(pcap_open(dir, "raw.pcap", 101, 0, 1), fr, n, 0, 1);
+	/* LINKTYPE_IPV4 and LINKTYPE_IPV6: raw IP of one version each */
+	int n4 = 0, n6 = 0;
+	struct frame f4[16], f6[16];
+	for (int i = 0; i < n; i++) {
+		if (base[i].d[12] == 0x86)
+			f6[n6++] = relink(base[i], NULL, 0);
+		else
+			f4[n4++] = relink(base[i], NULL, 0);
+	}
+	write_all(pcap_open(dir, "ipv4.pcap", 228, 0, 0), f4, n4, 0, 0);
+	write_all(pcap_open(dir, "ipv6.pcap", 229, 1, 1), f6, n6, 1, 1);
 	/* BSD null (host order) and OpenBSD loop (network order) */
 	for (int i = 0; i < n; i++) {
 		int v6 = base[i].d[12] == 0x86;
