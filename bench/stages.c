@@ -30,12 +30,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_stages FILE GEOIP\n");
 		return 2;
 	}
-	static const char *names[] = {"read", "+decode", "+classify", "+geo", "+aggregate",
-				      "batched"};
+	static const char *names[] = {"read", "+decode",    "+classify",
+	                              "+geo", "+aggregate", "batched"};
 	struct ds_config cfg;
 	ds_config_init(&cfg);
-	ds_config_add_prefix(&cfg, (unsigned)ds_config_add_sensor(&cfg, "a", NULL), "198.51.100.0/24");
-	ds_config_add_prefix(&cfg, (unsigned)ds_config_add_sensor(&cfg, "b", NULL), "203.0.113.0/24");
+	ds_config_add_prefix(&cfg, (unsigned)ds_config_add_sensor(&cfg, "a", NULL),
+	                     "198.51.100.0/24");
+	ds_config_add_prefix(&cfg, (unsigned)ds_config_add_sensor(&cfg, "b", NULL),
+	                     "203.0.113.0/24");
 	struct ds_sensormap map;
 	ds_sensormap_init(&map, &cfg, NULL, -1);
 	for (int stage = 0; stage < 6; stage++) {
@@ -81,7 +83,8 @@ int main(int argc, char **argv)
 		}
 		double dt = now() - t0;
 		printf("%-11s %llu packets in %.3f s: %6.2f Mpps (%llu)\n", names[stage],
-		       (unsigned long long)n, dt, (double)n / dt / 1e6, (unsigned long long)(x & 1));
+		       (unsigned long long)n, dt, (double)n / dt / 1e6,
+		       (unsigned long long)(x & 1));
 		ds_capture_close(&c);
 		ds_agg_free(&agg);
 		ds_geo_close(geo);

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential clang pkg-config libpcap-dev libmaxminddb-dev libzstd-dev zlib1g-dev
+PKGS=(build-essential clang clang-format pkg-config libpcap-dev libmaxminddb-dev libzstd-dev zlib1g-dev
       libsqlite3-dev libxxhash-dev sqlite3 tshark tcpdump wireshark-common mmdb-bin iso-codes
       nfdump zstd gzip jq time procps libmaxmind-db-writer-perl)
 

@@ -18,6 +18,12 @@ run() { # name, make args...
   total_pass=$((total_pass+$1)); total_fail=$((total_fail+$3))
   [ "${5:-}" != "" ] && total_skip=$((total_skip+$5))
 }
+echo "=== style"
+if clang-format --dry-run --Werror $(git ls-files '*.c' '*.h' 2>/dev/null || find src include tests bench -name '*.[ch]') 2>/dev/null; then
+  echo "ok - clang-format: every C file is formatted"; total_pass=$((total_pass+1))
+else
+  echo "not ok - clang-format: run 'make format'"; total_fail=$((total_fail+1))
+fi
 run gcc CC=gcc B=build
 run clang CC=clang B=build-clang OPT="-O2 -g"
 run "asan+ubsan" CC=clang SAN=1

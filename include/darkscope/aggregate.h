@@ -17,21 +17,33 @@
 #include "darkscope/record.h"
 #include "darkscope/sketch.h"
 
-#define DS_DIM_PORT 1u   /* protocol and destination port / ICMP type */
-#define DS_DIM_CC 2u     /* source country */
+#define DS_DIM_PORT   1u /* protocol and destination port / ICMP type */
+#define DS_DIM_CC     2u /* source country */
 #define DS_DIM_SENSOR 4u /* sensor */
-#define DS_DIM_ALL 7u
-#define DS_NMASKS 8u
+#define DS_DIM_ALL    7u
+#define DS_NMASKS     8u
 
 static inline uint64_t ds_key(unsigned sensor, unsigned cc, unsigned proto, uint32_t port)
 {
 	return (uint64_t)(sensor & 0xffff) << 37 | (uint64_t)(cc & 0x3ff) << 27 |
 	       (uint64_t)(proto & 0x1ff) << 18 | (port & 0x3ffff);
 }
-static inline unsigned ds_key_sensor(uint64_t k) { return (unsigned)(k >> 37 & 0xffff); }
-static inline unsigned ds_key_cc(uint64_t k) { return (unsigned)(k >> 27 & 0x3ff); }
-static inline unsigned ds_key_proto(uint64_t k) { return (unsigned)(k >> 18 & 0x1ff); }
-static inline uint32_t ds_key_port(uint64_t k) { return (uint32_t)(k & 0x3ffff); }
+static inline unsigned ds_key_sensor(uint64_t k)
+{
+	return (unsigned)(k >> 37 & 0xffff);
+}
+static inline unsigned ds_key_cc(uint64_t k)
+{
+	return (unsigned)(k >> 27 & 0x3ff);
+}
+static inline unsigned ds_key_proto(uint64_t k)
+{
+	return (unsigned)(k >> 18 & 0x1ff);
+}
+static inline uint32_t ds_key_port(uint64_t k)
+{
+	return (uint32_t)(k & 0x3ffff);
+}
 
 /* Keep only the fields of dims in k. */
 static inline uint64_t ds_key_mask(uint64_t k, unsigned dims)
@@ -66,13 +78,13 @@ struct ds_agg {
 	struct ds_agg__hour *hours; /* one table per hour in flight, oldest first */
 	struct ds_agg__hour *last;  /* the table the previous packet went to */
 	size_t n;                   /* keys over all hours */
-	size_t max_keys;     /* flush everything past this many keys */
-	size_t max_bytes;    /* ... or past this many bytes of sketches */
+	size_t max_keys;            /* flush everything past this many keys */
+	size_t max_bytes;           /* ... or past this many bytes of sketches */
 	size_t sk_bytes;
 	int32_t max_hour;
 	ds_emit_fn emit;
 	void *ctx;
-	int err;             /* first error from emit or allocation */
+	int err; /* first error from emit or allocation */
 };
 
 int ds_agg_init(struct ds_agg *a, size_t max_keys, size_t max_bytes, ds_emit_fn emit, void *ctx);

@@ -17,22 +17,22 @@ struct ds_period {
 };
 
 struct ds_filter {
-	unsigned dims;      /* which of the fields below apply (DS_DIM_*) */
-	uint64_t key;       /* their values, packed as a key */
+	unsigned dims; /* which of the fields below apply (DS_DIM_*) */
+	uint64_t key;  /* their values, packed as a key */
 };
 
 struct ds_top_row {
-	uint64_t key;       /* masked to the grouped dimension */
+	uint64_t key; /* masked to the grouped dimension */
 	uint64_t packets;
 	uint64_t sources;
-	unsigned rank;      /* 1-based */
-	long prev_rank;     /* 0 = absent from the previous period */
+	unsigned rank;  /* 1-based */
+	long prev_rank; /* 0 = absent from the previous period */
 };
 
 struct ds_top {
 	struct ds_top_row *rows;
-	size_t n;           /* rows returned (<= limit) */
-	size_t nkeys;       /* distinct keys in the period */
+	size_t n;     /* rows returned (<= limit) */
+	size_t nkeys; /* distinct keys in the period */
 	uint64_t total_packets, total_sources;
 };
 
@@ -48,11 +48,12 @@ void ds_period_before(const struct ds_period *p, struct ds_period *out);
  * per row and in total.  out->rows is owned by the caller (ds_top_free). */
 typedef void (*ds_keytext_fn)(void *ctx, unsigned by, uint64_t key, char *out, size_t cap);
 int ds_top(struct ds_store *st, unsigned by, const struct ds_period *p, const struct ds_filter *f,
-	   size_t limit, int with_sources, ds_keytext_fn keytext, void *ktctx, struct ds_top *out);
+           size_t limit, int with_sources, ds_keytext_fn keytext, void *ktctx, struct ds_top *out);
 
 /* Fill prev_rank of each row of t from the ranking over `prev`. */
 int ds_top_previous(struct ds_store *st, unsigned by, const struct ds_period *prev,
-		    const struct ds_filter *f, ds_keytext_fn keytext, void *ktctx, struct ds_top *t);
+                    const struct ds_filter *f, ds_keytext_fn keytext, void *ktctx,
+                    struct ds_top *t);
 
 void ds_top_free(struct ds_top *t);
 
@@ -61,16 +62,16 @@ enum ds_step { DS_STEP_HOUR, DS_STEP_DAY, DS_STEP_WEEK };
 struct ds_series {
 	enum ds_step step;
 	size_t nkeys, npoints;
-	uint64_t *keys;     /* nkeys */
-	int64_t *starts;    /* npoints: UTC hour (step hour) or local day of each bucket */
-	uint64_t *vals;     /* nkeys * npoints, row-major by key */
+	uint64_t *keys;  /* nkeys */
+	int64_t *starts; /* npoints: UTC hour (step hour) or local day of each bucket */
+	uint64_t *vals;  /* nkeys * npoints, row-major by key */
 };
 
 /* Packets per bucket for keys[0..nkeys) of dimension `by`, or for the top
  * `top` keys of the period when nkeys is 0.  out is freed with ds_series_free. */
 int ds_series(struct ds_store *st, unsigned by, const struct ds_period *p,
-	      const struct ds_filter *f, const uint64_t *keys, size_t nkeys, size_t top,
-	      enum ds_step step, ds_keytext_fn keytext, void *ktctx, struct ds_series *out);
+              const struct ds_filter *f, const uint64_t *keys, size_t nkeys, size_t top,
+              enum ds_step step, ds_keytext_fn keytext, void *ktctx, struct ds_series *out);
 
 void ds_series_free(struct ds_series *s);
 

@@ -16,20 +16,20 @@
 struct ds_src; /* byte source: mapped file or decompressing stream */
 
 struct ds_frame {
-	int64_t ts_sec;       /* seconds since the epoch */
-	uint32_t ts_nsec;     /* nanoseconds within the second */
-	uint32_t linktype;    /* LINKTYPE_* of the interface */
-	uint32_t caplen;      /* bytes present at data */
-	uint32_t origlen;     /* bytes on the wire */
+	int64_t ts_sec;    /* seconds since the epoch */
+	uint32_t ts_nsec;  /* nanoseconds within the second */
+	uint32_t linktype; /* LINKTYPE_* of the interface */
+	uint32_t caplen;   /* bytes present at data */
+	uint32_t origlen;  /* bytes on the wire */
 	const uint8_t *data;
-	uint64_t offset;      /* offset of the record in the (uncompressed) stream */
+	uint64_t offset; /* offset of the record in the (uncompressed) stream */
 };
 
 struct ds_iface {
 	uint32_t linktype;
 	uint32_t snaplen;
-	uint64_t tsdiv;       /* timestamp units per second */
-	int64_t tsoff;        /* if_tsoffset, seconds */
+	uint64_t tsdiv; /* timestamp units per second */
+	int64_t tsoff;  /* if_tsoffset, seconds */
 };
 
 enum ds_capfmt { DS_CAP_PCAP = 1, DS_CAP_PCAPNG = 2 };
@@ -38,15 +38,15 @@ struct ds_capture {
 	struct ds_src *src;
 	char path[512];
 	enum ds_capfmt fmt;
-	int swapped;          /* byte order differs from the host's */
+	int swapped; /* byte order differs from the host's */
 	/* classic pcap */
 	uint32_t linktype, snaplen;
-	uint32_t tsdiv;       /* 1e6 or 1e9 */
+	uint32_t tsdiv; /* 1e6 or 1e9 */
 	/* pcapng */
 	struct ds_iface ifaces[DS_MAX_IFACES];
 	unsigned nifaces;
-	uint64_t records;     /* frames handed out */
-	int64_t last_ts;      /* for SPB, which has no time stamp */
+	uint64_t records; /* frames handed out */
+	int64_t last_ts;  /* for SPB, which has no time stamp */
 	uint32_t last_tsn;
 };
 

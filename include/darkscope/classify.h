@@ -17,14 +17,14 @@ struct ds_sensormap__pfx {
 struct ds_sensormap {
 	struct ds_sensormap__pfx *pfx; /* sorted longest first */
 	unsigned n;
-	const uint16_t *ids;     /* config index -> store id; NULL = identity */
-	int forced;              /* >= 0: every packet goes to this config index */
+	const uint16_t *ids; /* config index -> store id; NULL = identity */
+	int forced;          /* >= 0: every packet goes to this config index */
 };
 
 /* Build the lookup from cfg.  ids maps a config sensor index to the id used
  * downstream (borrowed; must outlive m).  Returns 0 or -DS_E_NOMEM. */
 int ds_sensormap_init(struct ds_sensormap *m, const struct ds_config *cfg, const uint16_t *ids,
-		      int forced);
+                      int forced);
 
 /* Set p->sensor from p->dst. */
 void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p);

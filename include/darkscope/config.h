@@ -22,9 +22,9 @@ struct ds_sensor_def {
 };
 
 struct ds_prefix {
-	uint8_t addr[16];  /* IPv4 as ::ffff:a.b.c.d */
-	uint8_t len;       /* 0..128 in that form (IPv4 /24 = 120) */
-	uint16_t sensor;   /* index into ds_config.sensors */
+	uint8_t addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+	uint8_t len;      /* 0..128 in that form (IPv4 /24 = 120) */
+	uint16_t sensor;  /* index into ds_config.sensors */
 };
 
 struct ds_config {

@@ -7,25 +7,25 @@
 #ifndef DARKSCOPE_ERR_H
 #define DARKSCOPE_ERR_H
 
-#define DS_ERRORS(X)                                   \
-	X(OK, "success")                               \
-	X(NOMEM, "out of memory")                      \
-	X(IO, "input/output error")                    \
-	X(FORMAT, "malformed input")                   \
-	X(TRUNCATED, "input truncated")                \
-	X(UNSUPPORTED, "unsupported input")            \
-	X(CONFIG, "bad configuration")                 \
-	X(STORE, "store error")                        \
-	X(USAGE, "usage error")                        \
-	X(NOTFOUND, "not found")                       \
-	X(LIMIT, "limit exceeded")                     \
+#define DS_ERRORS(X)                        \
+	X(OK, "success")                    \
+	X(NOMEM, "out of memory")           \
+	X(IO, "input/output error")         \
+	X(FORMAT, "malformed input")        \
+	X(TRUNCATED, "input truncated")     \
+	X(UNSUPPORTED, "unsupported input") \
+	X(CONFIG, "bad configuration")      \
+	X(STORE, "store error")             \
+	X(USAGE, "usage error")             \
+	X(NOTFOUND, "not found")            \
+	X(LIMIT, "limit exceeded")          \
 	X(GEO, "geolocation database error")
 
 enum ds_err {
 #define DS__X(name, msg) DS_E_##name,
 	DS_ERRORS(DS__X)
 #undef DS__X
-	DS_E__COUNT
+	        DS_E__COUNT
 };
 
 /* The static message of code rc (negative or positive). */

@@ -15,23 +15,23 @@
 
 struct ds_ingest_opts {
 	const struct ds_config *cfg;
-	const char *geoip;      /* database path, NULL/"" = none */
-	int forced_sensor;      /* config index, or -1 to attribute by prefix */
-	int partial;            /* count the complete records of a cut-short file */
-	int threads;            /* 0 = number of CPUs */
-	size_t max_keys;        /* 0 = DS_AGG_MAX_KEYS */
-	int quiet;              /* no per-file summary lines */
+	const char *geoip; /* database path, NULL/"" = none */
+	int forced_sensor; /* config index, or -1 to attribute by prefix */
+	int partial;       /* count the complete records of a cut-short file */
+	int threads;       /* 0 = number of CPUs */
+	size_t max_keys;   /* 0 = DS_AGG_MAX_KEYS */
+	int quiet;         /* no per-file summary lines */
 };
 
 struct ds_ingest_result {
 	unsigned ingested, skipped, failed;
 	uint64_t packets;
-	double seconds;         /* wall time spent reading and counting */
+	double seconds; /* wall time spent reading and counting */
 };
 
 /* Ingest files.  Returns 0 when every file was ingested or skipped, or the
  * code of the first failure (each failure printed as one line). */
-int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *files,
-	      int nfiles, struct ds_ingest_result *res);
+int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *files, int nfiles,
+              struct ds_ingest_result *res);
 
 #endif

@@ -17,11 +17,11 @@ struct ds_keyacc {
 
 struct ds_keyslot {
 	uint64_t key;
-	uint32_t idx;         /* index + 1; 0 = empty */
+	uint32_t idx; /* index + 1; 0 = empty */
 };
 
 struct ds_keymap {
-	struct ds_keyacc *v;  /* entries, in insertion order */
+	struct ds_keyacc *v; /* entries, in insertion order */
 	size_t n, cap;
 	struct ds_keyslot *slots;
 	size_t nslots;

@@ -19,7 +19,7 @@ struct ds_labels;
 /* Load the service and country tables (NULL paths: the default locations;
  * missing files leave those labels empty).  Sensor names come from st. */
 int ds_labels_open(struct ds_labels **out, const char *services, const char *countries,
-		   struct ds_store *st);
+                   struct ds_store *st);
 void ds_labels_close(struct ds_labels *l);
 
 /* Key text for dimension `by` (DS_DIM_*), e.g. "23/tcp", "CN", "tokyo-1". */
@@ -30,8 +30,7 @@ void ds_label_key(void *labels, unsigned by, uint64_t key, char *out, size_t cap
 const char *ds_label_name(const struct ds_labels *l, unsigned by, uint64_t key);
 
 /* Display form as in the reference report: "23/TCP (telnet)", "China". */
-void ds_label_display(const struct ds_labels *l, unsigned by, uint64_t key, char *out,
-		      size_t cap);
+void ds_label_display(const struct ds_labels *l, unsigned by, uint64_t key, char *out, size_t cap);
 
 /* Parse a key of dimension `by` into its packed form. */
 int ds_label_parse(const struct ds_labels *l, unsigned by, const char *text, uint64_t *key);

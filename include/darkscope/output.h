@@ -15,10 +15,10 @@ int ds_parse_format(const char *s, enum ds_format *f);
 const char *ds_dim_name(unsigned by);
 
 void ds_print_top(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned by,
-		  const struct ds_period *p, const struct ds_top *t, int previous);
+                  const struct ds_period *p, const struct ds_top *t, int previous);
 
 void ds_print_series(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned by,
-		     const struct ds_period *p, const struct ds_series *s);
+                     const struct ds_period *p, const struct ds_series *s);
 
 /* Write s as a JSON string literal (quotes included). */
 void ds_json_str(FILE *out, const char *s);

@@ -9,12 +9,12 @@
 #include <stdint.h>
 
 /* Pseudo protocol numbers for frames that carry no IP datagram. */
-#define DS_PROTO_NONIP 256   /* ARP, LLDP, ...: not IP */
-#define DS_PROTO_BAD 257     /* IP that could not be decoded (see reason) */
+#define DS_PROTO_NONIP 256 /* ARP, LLDP, ...: not IP */
+#define DS_PROTO_BAD   257 /* IP that could not be decoded (see reason) */
 
 /* Pseudo ports: a value above 65535 says why there is no port. */
-#define DS_PORT_FRAG 0x10000u  /* non-first IP fragment: no transport header */
-#define DS_PORT_NONE 0x20000u  /* protocol without ports, or header cut short */
+#define DS_PORT_FRAG 0x10000u /* non-first IP fragment: no transport header */
+#define DS_PORT_NONE 0x20000u /* protocol without ports, or header cut short */
 
 /* Unknown source country ("ZZ"). Country codes are (c0-'A')*26+(c1-'A'). */
 #define DS_CC_UNKNOWN ((uint16_t)(25 * 26 + 25))

@@ -17,11 +17,11 @@
 struct ds_store;
 
 struct ds_file_info {
-	char digest[33];     /* XXH3-128 of the raw file bytes */
+	char digest[33]; /* XXH3-128 of the raw file bytes */
 	const char *path;
 	uint64_t packets;
 	int64_t first_ts, last_ts;
-	int partial;         /* complete records only: the file was cut short */
+	int partial; /* complete records only: the file was cut short */
 };
 
 struct ds_sensor_row {
@@ -45,7 +45,7 @@ struct ds_store_ops {
 	int (*rollback)(struct ds_store *s);
 	/* 1 and *info filled when digest was ingested before, 0 when not. */
 	int (*file_seen)(struct ds_store *s, const char *digest, struct ds_file_info *info,
-			 char *path, size_t pathcap);
+	                 char *path, size_t pathcap);
 	int (*file_add)(struct ds_store *s, const struct ds_file_info *fi);
 	/* Id of sensor name, created with alias if new (alias updated if given). */
 	int (*sensor_id)(struct ds_store *s, const char *name, const char *alias, uint16_t *id);
@@ -53,19 +53,19 @@ struct ds_store_ops {
 	int (*sensors)(struct ds_store *s, struct ds_sensor_row **out, size_t *n);
 	/* Add rows (sorted by key, masked to dims) to the stored hour. */
 	int (*put)(struct ds_store *s, int32_t hour, unsigned dims, const struct ds_row *rows,
-		   size_t n);
+	           size_t n);
 	/* Visit hours in [h0, h1) of mask dims, in order; sketches only when
 	 * with_sketches (packets-only scans are much cheaper). */
 	int (*scan)(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1, int with_sketches,
-		    ds_scan_fn fn, void *ctx);
+	            ds_scan_fn fn, void *ctx);
 	/* First and last stored hour (0 when empty). */
 	int (*span)(struct ds_store *s, int32_t *first, int32_t *last);
 	/* Day rollups (UTC days): replace the rows of day for mask dims, and
 	 * visit days in [d0, d1) as scan() visits hours (hour = day * 24). */
 	int (*put_day)(struct ds_store *s, int32_t day, unsigned dims, const struct ds_row *rows,
-		       size_t n);
+	               size_t n);
 	int (*scan_days)(struct ds_store *s, unsigned dims, int32_t d0, int32_t d1,
-			 int with_sketches, ds_scan_fn fn, void *ctx);
+	                 int with_sketches, ds_scan_fn fn, void *ctx);
 };
 
 struct ds_store {
@@ -79,7 +79,7 @@ int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n);
 /* Visit [h0, h1) of mask dims: whole UTC days from the day rollups when
  * use_days, the hours at either end (and everything otherwise) from hours. */
 int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1,
-			int with_sketches, int use_days, ds_scan_fn fn, void *ctx);
+                        int with_sketches, int use_days, ds_scan_fn fn, void *ctx);
 
 /* Open uri with the first backend that accepts it. */
 int ds_store_open(struct ds_store **out, const char *uri);

@@ -28,17 +28,17 @@ struct ds_synth_event {
 	uint16_t proto[2];
 	uint16_t port[2];
 	int nports;
-	uint16_t cc;          /* region/local: source country (DS_CC_UNKNOWN = mix) */
-	int sensor;           /* local: config sensor index */
+	uint16_t cc; /* region/local: source country (DS_CC_UNKNOWN = mix) */
+	int sensor;  /* local: config sensor index */
 	int64_t day0;
 	int days;
 	double x, share;
 };
 
 struct ds_synth_opts {
-	int64_t day0, day1;   /* inclusive, UTC days */
+	int64_t day0, day1; /* inclusive, UTC days */
 	uint64_t seed;
-	double rate;          /* mean packets per day */
+	double rate; /* mean packets per day */
 	const char *geoip;
 	const char *out;
 	struct ds_synth_event ev[DS_SYNTH_MAX_EVENTS];

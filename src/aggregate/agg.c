@@ -65,7 +65,8 @@ static void hour_free(struct ds_agg *a, struct ds_agg__hour *h)
 /* Emit one hour's rows sorted by key. */
 static int emit_hour(struct ds_agg *a, struct ds_agg__hour *h)
 {
-	struct ds_kv *sel = malloc((h->n + 1) * sizeof *sel), *tmp = malloc((h->n + 1) * sizeof *tmp);
+	struct ds_kv *sel = malloc((h->n + 1) * sizeof *sel),
+	             *tmp = malloc((h->n + 1) * sizeof *tmp);
 	struct ds_row *rows = malloc((h->n + 1) * sizeof *rows);
 	int rc = 0;
 	size_t k = 0;
@@ -211,8 +212,9 @@ int ds_agg_add_batch(struct ds_agg *a, const struct ds_pkt *p, size_t n)
 	if (h) /* prefetch the slots of the packets of the current hour */
 		for (size_t i = 0; i < n; i++)
 			if ((int32_t)ds_floordiv(p[i].ts, 3600) == h->hour)
-				__builtin_prefetch(&h->tab[slot(ds_key(p[i].sensor, p[i].cc, p[i].proto,
-									p[i].port) + 1, h->cap)]);
+				__builtin_prefetch(&h->tab[slot(
+				        ds_key(p[i].sensor, p[i].cc, p[i].proto, p[i].port) + 1,
+				        h->cap)]);
 	for (size_t i = 0; i < n; i++) {
 		int rc = ds_agg_add(a, &p[i]);
 		if (rc < 0)

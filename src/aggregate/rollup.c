@@ -26,11 +26,10 @@ void ds_rows_free(struct ds_row *rows, size_t n)
 
 struct grp {
 	uint64_t key, packets;
-	uint8_t *reg;   /* registers when the group is dense */
+	uint8_t *reg; /* registers when the group is dense */
 };
 
-static int dense_rows_into(const struct ds_row *rows, const uint32_t *gid, size_t n,
-			   struct grp *g)
+static int dense_rows_into(const struct ds_row *rows, const uint32_t *gid, size_t n, struct grp *g)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].sk.cap != DS_SKETCH_DENSE)
@@ -49,8 +48,8 @@ static int dense_rows_into(const struct ds_row *rows, const uint32_t *gid, size_
  * el holds (hash << 32 | row) sorted by hash; a stable counting sort by group
  * keeps each group's hashes sorted. */
 static long one_mask(const struct ds_row *rows, size_t n, const uint64_t *el, size_t nel,
-		     unsigned dims, struct ds_kv *kv, struct ds_kv *kvtmp, uint32_t *hs,
-		     uint32_t *gid, struct ds_row *out, struct ds_buf *enc)
+                     unsigned dims, struct ds_kv *kv, struct ds_kv *kvtmp, uint32_t *hs,
+                     uint32_t *gid, struct ds_row *out, struct ds_buf *enc)
 {
 	for (size_t i = 0; i < n; i++)
 		kv[i] = (struct ds_kv){ds_key_mask(rows[i].key, dims), i};
@@ -84,9 +83,11 @@ static long one_mask(const struct ds_row *rows, size_t n, const uint64_t *el, si
 		for (size_t e = 0; e < start[k] - b; e++) /* drop duplicates in place */
 			if (m == 0 || h[m - 1] != h[e])
 				h[m++] = h[e];
-		out[k] = (struct ds_row){.key = g[k].key, .packets = g[k].packets,
-					 .enc = (const uint8_t *)(uintptr_t)enc->len};
-		if (!g[k].reg && m > DS_SPARSE_MAX && !(g[k].reg = calloc((size_t)1 << DS_HLL_P, 1))) {
+		out[k] = (struct ds_row){.key = g[k].key,
+		                         .packets = g[k].packets,
+		                         .enc = (const uint8_t *)(uintptr_t)enc->len};
+		if (!g[k].reg && m > DS_SPARSE_MAX &&
+		    !(g[k].reg = calloc((size_t)1 << DS_HLL_P, 1))) {
 			rc = ds_fail(DS_E_NOMEM, "out of memory");
 			break;
 		}

@@ -110,8 +110,8 @@ static int sort_natural(struct sortent *e, size_t n)
 /* Packets per key over the period (no sketches read); *ents sorted, owned
  * by the caller; *total the sum. */
 static int rank(struct ds_store *st, unsigned by, const struct ds_period *p,
-		const struct ds_filter *f, ds_keytext_fn kt, void *ktctx, struct sortent **ents,
-		size_t *n, uint64_t *total)
+                const struct ds_filter *f, ds_keytext_fn kt, void *ktctx, struct sortent **ents,
+                size_t *n, uint64_t *total)
 {
 	struct topctx t = {.by = by, .f = f};
 	int32_t h0, h1;
@@ -148,7 +148,7 @@ out:
 /* Distinct sources of the chosen rows (pass 2) and of the whole filtered
  * period (the mask of the filter alone). */
 static int sources(struct ds_store *st, unsigned by, const struct ds_period *p,
-		   const struct ds_filter *f, struct ds_top *out)
+                   const struct ds_filter *f, struct ds_top *out)
 {
 	struct ds_keymap chosen = {0};
 	struct topctx t = {.by = by, .f = f, .with_sources = 1, .only = &chosen};
@@ -179,7 +179,7 @@ static int sources(struct ds_store *st, unsigned by, const struct ds_period *p,
 }
 
 int ds_top(struct ds_store *st, unsigned by, const struct ds_period *p, const struct ds_filter *f,
-	   size_t limit, int with_sources, ds_keytext_fn kt, void *ktctx, struct ds_top *out)
+           size_t limit, int with_sources, ds_keytext_fn kt, void *ktctx, struct ds_top *out)
 {
 	struct sortent *e = NULL;
 	size_t n = 0;
@@ -194,8 +194,8 @@ int ds_top(struct ds_store *st, unsigned by, const struct ds_period *p, const st
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < k; i++)
-		out->rows[i] = (struct ds_top_row){.key = e[i].key, .packets = e[i].packets,
-						   .rank = (unsigned)i + 1};
+		out->rows[i] = (struct ds_top_row){
+		        .key = e[i].key, .packets = e[i].packets, .rank = (unsigned)i + 1};
 	out->n = k;
 	out->nkeys = n;
 	free(e);
@@ -205,7 +205,7 @@ int ds_top(struct ds_store *st, unsigned by, const struct ds_period *p, const st
 }
 
 int ds_top_previous(struct ds_store *st, unsigned by, const struct ds_period *prev,
-		    const struct ds_filter *f, ds_keytext_fn kt, void *ktctx, struct ds_top *t)
+                    const struct ds_filter *f, ds_keytext_fn kt, void *ktctx, struct ds_top *t)
 {
 	struct sortent *e = NULL;
 	size_t n = 0;
@@ -282,8 +282,8 @@ static int series_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 }
 
 int ds_series(struct ds_store *st, unsigned by, const struct ds_period *p,
-	      const struct ds_filter *f, const uint64_t *keys, size_t nkeys, size_t top,
-	      enum ds_step step, ds_keytext_fn kt, void *ktctx, struct ds_series *out)
+              const struct ds_filter *f, const uint64_t *keys, size_t nkeys, size_t top,
+              enum ds_step step, ds_keytext_fn kt, void *ktctx, struct ds_series *out)
 {
 	memset(out, 0, sizeof *out);
 	out->step = step;
@@ -330,7 +330,7 @@ int ds_series(struct ds_store *st, unsigned by, const struct ds_period *p,
 	struct serctx c = {.s = out, .by = by, .f = f, .h0 = h0, .tz = p->tz, .day0 = p->day0};
 	if (out->nkeys)
 		rc = ds_store_scan_range(st, by | (f ? f->dims : 0), h0, h1, 0,
-					 step != DS_STEP_HOUR && p->tz == 0, series_cb, &c);
+		                         step != DS_STEP_HOUR && p->tz == 0, series_cb, &c);
 	if (rc < 0)
 		ds_series_free(out);
 	return rc;

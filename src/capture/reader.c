@@ -21,7 +21,7 @@
 static uint32_t rd32(const uint8_t *p, int be)
 {
 	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-		  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+	          : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
 static uint16_t rd16(const uint8_t *p, int be)
@@ -34,7 +34,9 @@ const char *ds_linktype_name(uint32_t lt)
 	switch (lt) {
 	case 0: return "NULL";
 	case 1: return "EN10MB";
-	case 12: case 14: case 101: return "RAW";
+	case 12:
+	case 14:
+	case 101: return "RAW";
 	case 108: return "LOOP";
 	case 113: return "LINUX_SLL";
 	case 228: return "IPV4";
@@ -48,15 +50,22 @@ static int check_linktype(struct ds_capture *c, uint32_t lt, unsigned iface)
 {
 	if (ds_linktype_name(lt))
 		return 0;
-	return ds_fail(DS_E_UNSUPPORTED, "%s: unsupported link type %u (interface %u) at offset %llu",
-		       c->path, lt, iface, (unsigned long long)ds_src_pos(c->src));
+	return ds_fail(DS_E_UNSUPPORTED,
+	               "%s: unsupported link type %u (interface %u) at offset %llu", c->path, lt,
+	               iface, (unsigned long long)ds_src_pos(c->src));
 }
 
 static int open_pcap(struct ds_capture *c, const uint8_t *h)
 {
-	static const struct { uint8_t m[4]; int be; uint32_t div; } magics[] = {
-		{{0xd4, 0xc3, 0xb2, 0xa1}, 0, 1000000}, {{0xa1, 0xb2, 0xc3, 0xd4}, 1, 1000000},
-		{{0x4d, 0x3c, 0xb2, 0xa1}, 0, 1000000000}, {{0xa1, 0xb2, 0x3c, 0x4d}, 1, 1000000000},
+	static const struct {
+		uint8_t m[4];
+		int be;
+		uint32_t div;
+	} magics[] = {
+	        {{0xd4, 0xc3, 0xb2, 0xa1}, 0, 1000000},
+	        {{0xa1, 0xb2, 0xc3, 0xd4}, 1, 1000000},
+	        {{0x4d, 0x3c, 0xb2, 0xa1}, 0, 1000000000},
+	        {{0xa1, 0xb2, 0x3c, 0x4d}, 1, 1000000000},
 	};
 	for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++) {
 		if (memcmp(h, magics[i].m, 4) != 0)
@@ -91,14 +100,15 @@ int ds_capture_open(struct ds_capture *c, const char *path)
 	}
 	if (n < 24) {
 		rc = ds_fail(n == 0 ? DS_E_FORMAT : DS_E_TRUNCATED,
-			     "%s: %s (%ld bytes; a capture header needs 24)", c->path,
-			     n == 0 ? "empty file" : "too short to be a capture", n);
+		             "%s: %s (%ld bytes; a capture header needs 24)", c->path,
+		             n == 0 ? "empty file" : "too short to be a capture", n);
 		goto err;
 	}
 	rc = open_pcap(c, h);
 	if (rc == 1)
-		rc = ds_fail(DS_E_FORMAT, "%s: not a pcap or pcapng capture (magic %02x%02x%02x%02x)",
-			     c->path, h[0], h[1], h[2], h[3]);
+		rc = ds_fail(DS_E_FORMAT,
+		             "%s: not a pcap or pcapng capture (magic %02x%02x%02x%02x)", c->path,
+		             h[0], h[1], h[2], h[3]);
 	if (rc < 0)
 		goto err;
 	return 0;
@@ -111,9 +121,10 @@ err:
 static int truncated(struct ds_capture *c, uint64_t off, const char *what, size_t want, long have)
 {
 	return ds_fail(DS_E_TRUNCATED,
-		       "%s: truncated at offset %llu: %s needs %zu bytes, %ld remain (after %llu complete records)",
-		       c->path, (unsigned long long)off, what, want, have,
-		       (unsigned long long)c->records);
+	               "%s: truncated at offset %llu: %s needs %zu bytes, %ld remain (after %llu "
+	               "complete records)",
+	               c->path, (unsigned long long)off, what, want, have,
+	               (unsigned long long)c->records);
 }
 
 static int next_pcap(struct ds_capture *c, struct ds_frame *f)
@@ -127,10 +138,11 @@ static int next_pcap(struct ds_capture *c, struct ds_frame *f)
 		return truncated(c, off, "record header", 16, n);
 	uint32_t caplen = rd32(h + 8, c->swapped), origlen = rd32(h + 12, c->swapped);
 	if (caplen > DS_MAX_RECORD || (c->snaplen && caplen > c->snaplen))
-		return ds_fail(DS_E_FORMAT,
-			       "%s: record %llu at offset %llu: length %u exceeds the snap length %u",
-			       c->path, (unsigned long long)c->records + 1, (unsigned long long)off,
-			       caplen, c->snaplen);
+		return ds_fail(
+		        DS_E_FORMAT,
+		        "%s: record %llu at offset %llu: length %u exceeds the snap length %u",
+		        c->path, (unsigned long long)c->records + 1, (unsigned long long)off,
+		        caplen, c->snaplen);
 	f->ts_sec = rd32(h, c->swapped);
 	uint32_t frac = rd32(h + 4, c->swapped);
 	f->ts_nsec = c->tsdiv == 1000000 ? frac * 1000u : frac;
@@ -150,7 +162,7 @@ static int next_pcap(struct ds_capture *c, struct ds_frame *f)
 
 /* Walk pcapng options in [p, end); calls back on if_tsresol / if_tsoffset. */
 static void idb_options(struct ds_capture *c, struct ds_iface *ifc, const uint8_t *p,
-			const uint8_t *end)
+                        const uint8_t *end)
 {
 	while (end - p >= 4) {
 		uint16_t code = rd16(p, c->swapped), len = rd16(p + 2, c->swapped);
@@ -191,13 +203,13 @@ static int shb(struct ds_capture *c, uint64_t off)
 		c->swapped = 1;
 	else
 		return ds_fail(DS_E_FORMAT, "%s: offset %llu: bad pcapng byte-order magic", c->path,
-			       (unsigned long long)off);
+		               (unsigned long long)off);
 	c->nifaces = 0;
 	return 0;
 }
 
 static void set_ts(struct ds_capture *c, const struct ds_iface *ifc, uint64_t ts,
-		   struct ds_frame *f)
+                   struct ds_frame *f)
 {
 	uint64_t div = ifc->tsdiv ? ifc->tsdiv : 1000000;
 	f->ts_sec = (int64_t)(ts / div) + ifc->tsoff;
@@ -208,7 +220,7 @@ static void set_ts(struct ds_capture *c, const struct ds_iface *ifc, uint64_t ts
 
 /* Fill f from a packet block body; returns 1, or a negative code. */
 static int packet_block(struct ds_capture *c, uint32_t type, const uint8_t *b, uint32_t blen,
-			uint64_t off, struct ds_frame *f)
+                        uint64_t off, struct ds_frame *f)
 {
 	const uint8_t *body = b + 8;
 	uint32_t room = blen - 12, hdr, ifid, caplen, origlen;
@@ -237,17 +249,20 @@ static int packet_block(struct ds_capture *c, uint32_t type, const uint8_t *b, u
 		caplen = rd32(body + 12, c->swapped);
 		origlen = rd32(body + 16, c->swapped);
 		if (caplen > room - hdr)
-			return ds_fail(DS_E_FORMAT,
-				       "%s: offset %llu: packet length %u exceeds its block (%u bytes)",
-				       c->path, (unsigned long long)off, caplen, room - hdr);
+			return ds_fail(
+			        DS_E_FORMAT,
+			        "%s: offset %llu: packet length %u exceeds its block (%u bytes)",
+			        c->path, (unsigned long long)off, caplen, room - hdr);
 	}
 	if (ifid >= c->nifaces)
-		return ds_fail(DS_E_FORMAT, "%s: offset %llu: packet names interface %u, only %u defined",
-			       c->path, (unsigned long long)off, ifid, c->nifaces);
+		return ds_fail(DS_E_FORMAT,
+		               "%s: offset %llu: packet names interface %u, only %u defined",
+		               c->path, (unsigned long long)off, ifid, c->nifaces);
 	const struct ds_iface *ifc = &c->ifaces[ifid];
 	if (caplen > DS_MAX_RECORD)
-		return ds_fail(DS_E_FORMAT, "%s: offset %llu: packet length %u exceeds the %u-byte limit",
-			       c->path, (unsigned long long)off, caplen, DS_MAX_RECORD);
+		return ds_fail(DS_E_FORMAT,
+		               "%s: offset %llu: packet length %u exceeds the %u-byte limit",
+		               c->path, (unsigned long long)off, caplen, DS_MAX_RECORD);
 	int rc = check_linktype(c, ifc->linktype, ifid);
 	if (rc < 0)
 		return rc;
@@ -265,7 +280,7 @@ static int packet_block(struct ds_capture *c, uint32_t type, const uint8_t *b, u
 	return 1;
 short_block:
 	return ds_fail(DS_E_FORMAT, "%s: offset %llu: block of %u bytes too short for its type %u",
-		       c->path, (unsigned long long)off, blen, type);
+	               c->path, (unsigned long long)off, blen, type);
 }
 
 static int next_pcapng(struct ds_capture *c, struct ds_frame *f)
@@ -287,24 +302,28 @@ static int next_pcapng(struct ds_capture *c, struct ds_frame *f)
 		}
 		uint32_t blen = rd32(b + 4, c->swapped);
 		if (blen < 12 || blen % 4 != 0 || blen > DS_MAX_BLOCK)
-			return ds_fail(DS_E_FORMAT, "%s: offset %llu: bad block length %u (type %u)",
-				       c->path, (unsigned long long)off, blen, type);
+			return ds_fail(DS_E_FORMAT,
+			               "%s: offset %llu: bad block length %u (type %u)", c->path,
+			               (unsigned long long)off, blen, type);
 		n = ds_src_get(c->src, blen, &b);
 		if (n < 0)
 			return (int)n;
 		if ((size_t)n < blen)
 			return truncated(c, off, "block", blen, n);
 		if (rd32(b + blen - 4, c->swapped) != blen)
-			return ds_fail(DS_E_FORMAT, "%s: offset %llu: block trailer length differs from %u",
-				       c->path, (unsigned long long)off, blen);
+			return ds_fail(DS_E_FORMAT,
+			               "%s: offset %llu: block trailer length differs from %u",
+			               c->path, (unsigned long long)off, blen);
 		int rc = 0;
 		if (type == PCAPNG_IDB) {
 			if (blen < 20)
-				return ds_fail(DS_E_FORMAT, "%s: offset %llu: interface block too short",
-					       c->path, (unsigned long long)off);
+				return ds_fail(DS_E_FORMAT,
+				               "%s: offset %llu: interface block too short",
+				               c->path, (unsigned long long)off);
 			if (c->nifaces >= DS_MAX_IFACES)
-				return ds_fail(DS_E_LIMIT, "%s: offset %llu: more than %d interfaces",
-					       c->path, (unsigned long long)off, DS_MAX_IFACES);
+				return ds_fail(DS_E_LIMIT,
+				               "%s: offset %llu: more than %d interfaces", c->path,
+				               (unsigned long long)off, DS_MAX_IFACES);
 			struct ds_iface *ifc = &c->ifaces[c->nifaces++];
 			memset(ifc, 0, sizeof *ifc);
 			ifc->linktype = rd16(b + 8, c->swapped);

@@ -25,20 +25,20 @@ struct ds_src {
 	/* K_MAP */
 	const uint8_t *map;
 	size_t maplen, mpos;
-	size_t released;        /* mapped bytes below this were given back */
+	size_t released; /* mapped bytes below this were given back */
 	int digested;
 	/* streams: window buf[start, end) */
 	uint8_t *buf;
 	size_t cap, start, end;
-	uint64_t base;          /* stream offset of buf[0] */
-	uint8_t *in;            /* raw input chunk */
+	uint64_t base; /* stream offset of buf[0] */
+	uint8_t *in;   /* raw input chunk */
 	size_t inlen, inpos;
-	uint64_t rawoff;        /* raw bytes read */
+	uint64_t rawoff; /* raw bytes read */
 	int raweof, zdone;
 	z_stream z;
 	int zinit;
 	ZSTD_DStream *zs;
-	size_t zlast;           /* last ZSTD_decompressStream hint: 0 = frame complete */
+	size_t zlast; /* last ZSTD_decompressStream hint: 0 = frame complete */
 	XXH3_state_t *dig;
 	XXH128_hash_t mapdig;
 };
@@ -53,7 +53,7 @@ static int read_raw(struct ds_src *s)
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return ds_fail(DS_E_IO, "%s: read error at byte %llu: %s", s->path,
-			       (unsigned long long)s->rawoff, strerror(errno));
+		               (unsigned long long)s->rawoff, strerror(errno));
 	if (r == 0) {
 		s->raweof = 1;
 		return 0;
@@ -77,12 +77,12 @@ static long produce(struct ds_src *s)
 		if (avail == 0 && s->raweof) {
 			if (s->kind == K_GZ && s->zinit == 2)
 				return ds_fail(DS_E_TRUNCATED,
-					       "%s: gzip stream ends early at byte %llu", s->path,
-					       (unsigned long long)s->rawoff);
+				               "%s: gzip stream ends early at byte %llu", s->path,
+				               (unsigned long long)s->rawoff);
 			if (s->kind == K_ZSTD && s->zlast != 0)
 				return ds_fail(DS_E_TRUNCATED,
-					       "%s: zstd stream ends early at byte %llu", s->path,
-					       (unsigned long long)s->rawoff);
+				               "%s: zstd stream ends early at byte %llu", s->path,
+				               (unsigned long long)s->rawoff);
 			return 0;
 		}
 		size_t room = s->cap - s->end;
@@ -111,10 +111,11 @@ static long produce(struct ds_src *s)
 			if (zr == Z_STREAM_END)
 				s->zinit = 1;
 			else if (zr != Z_OK && zr != Z_BUF_ERROR)
-				return ds_fail(DS_E_FORMAT, "%s: corrupt gzip stream near byte %llu: %s",
-					       s->path,
-					       (unsigned long long)(s->rawoff - (s->inlen - s->inpos)),
-					       s->z.msg ? s->z.msg : "inflate failed");
+				return ds_fail(
+				        DS_E_FORMAT, "%s: corrupt gzip stream near byte %llu: %s",
+				        s->path,
+				        (unsigned long long)(s->rawoff - (s->inlen - s->inpos)),
+				        s->z.msg ? s->z.msg : "inflate failed");
 			if (made)
 				return (long)made;
 			continue;
@@ -125,8 +126,8 @@ static long produce(struct ds_src *s)
 		size_t zr = ZSTD_decompressStream(s->zs, &ob, &ib);
 		if (ZSTD_isError(zr))
 			return ds_fail(DS_E_FORMAT, "%s: corrupt zstd stream near byte %llu: %s",
-				       s->path, (unsigned long long)(s->rawoff - (avail - ib.pos)),
-				       ZSTD_getErrorName(zr));
+			               s->path, (unsigned long long)(s->rawoff - (avail - ib.pos)),
+			               ZSTD_getErrorName(zr));
 		s->zlast = zr;
 		s->inpos += ib.pos;
 		s->end += ob.pos;

@@ -99,7 +99,8 @@ int ds_pcapw_open(struct ds_pcapw **out, const char *path, uint32_t linktype)
 	return 0;
 }
 
-int ds_pcapw_write(struct ds_pcapw *w, int64_t sec, uint32_t usec, const uint8_t *data, uint32_t len)
+int ds_pcapw_write(struct ds_pcapw *w, int64_t sec, uint32_t usec, const uint8_t *data,
+                   uint32_t len)
 {
 	uint32_t h[4] = {(uint32_t)sec, usec, len, len};
 	int rc = put(w, h, sizeof h);

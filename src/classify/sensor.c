@@ -30,7 +30,7 @@ static uint64_t mask_bits(int bits)
 }
 
 int ds_sensormap_init(struct ds_sensormap *m, const struct ds_config *cfg, const uint16_t *ids,
-		      int forced)
+                      int forced)
 {
 	memset(m, 0, sizeof *m);
 	m->ids = ids;

@@ -14,13 +14,13 @@ int ds_cmd_ingest(struct ds_ctx *c)
 	if (a->npos == 0)
 		return ds_cmd_fail(ds_fail(DS_E_USAGE, "ingest needs at least one capture file"));
 	struct ds_ingest_opts o = {
-		.cfg = &c->cfg,
-		.geoip = a->val[OPT_GEOIP] ? a->val[OPT_GEOIP] : c->cfg.geoip,
-		.forced_sensor = -1,
-		.partial = a->val[OPT_PARTIAL] != NULL,
-		.threads = a->val[OPT_JOBS] ? atoi(a->val[OPT_JOBS]) : 0,
-		.max_keys = a->val[OPT_MAXKEYS] ? strtoul(a->val[OPT_MAXKEYS], NULL, 10) : 0,
-		.quiet = a->val[OPT_QUIET] != NULL,
+	        .cfg = &c->cfg,
+	        .geoip = a->val[OPT_GEOIP] ? a->val[OPT_GEOIP] : c->cfg.geoip,
+	        .forced_sensor = -1,
+	        .partial = a->val[OPT_PARTIAL] != NULL,
+	        .threads = a->val[OPT_JOBS] ? atoi(a->val[OPT_JOBS]) : 0,
+	        .max_keys = a->val[OPT_MAXKEYS] ? strtoul(a->val[OPT_MAXKEYS], NULL, 10) : 0,
+	        .quiet = a->val[OPT_QUIET] != NULL,
 	};
 	if (a->val[OPT_SENSOR]) {
 		o.forced_sensor = ds_config_find_sensor(&c->cfg, a->val[OPT_SENSOR]);
@@ -45,8 +45,9 @@ int ds_cmd_ingest(struct ds_ctx *c)
 	rc = ds_ingest(st, &o, a->pos, a->npos, &res);
 	st->ops->close(st);
 	if (!o.quiet)
-		fprintf(stderr, "darkscope: %u ingested, %u skipped, %u failed; %llu packets in %.3f s\n",
-			res.ingested, res.skipped, res.failed, (unsigned long long)res.packets,
-			res.seconds);
+		fprintf(stderr,
+		        "darkscope: %u ingested, %u skipped, %u failed; %llu packets in %.3f s\n",
+		        res.ingested, res.skipped, res.failed, (unsigned long long)res.packets,
+		        res.seconds);
 	return rc < 0 ? 1 : 0;
 }

@@ -111,13 +111,15 @@ int ds_cmd_top(struct ds_ctx *c)
 			ds_period_before(&q.period, &prev);
 		}
 		if (rc == 0)
-			rc = ds_top_previous(q.st, q.by, &prev, &q.filter, ds_label_key, q.labels, &t);
+			rc = ds_top_previous(q.st, q.by, &prev, &q.filter, ds_label_key, q.labels,
+			                     &t);
 	}
 	if (rc < 0) {
 		status = ds_cmd_fail(rc);
 		goto out;
 	}
-	ds_print_top(stdout, q.fmt, q.labels, q.by, &q.period, &t, c->args.val[OPT_PREVIOUS] != NULL);
+	ds_print_top(stdout, q.fmt, q.labels, q.by, &q.period, &t,
+	             c->args.val[OPT_PREVIOUS] != NULL);
 	ds_top_free(&t);
 out:
 	teardown(&q);
@@ -145,7 +147,7 @@ int ds_cmd_series(struct ds_ctx *c)
 		rc = ds_label_parse(q.labels, q.by, c->args.multi[OPT_KEY][i], &keys[i]);
 	if (rc == 0)
 		rc = ds_series(q.st, q.by, &q.period, &q.filter, keys, (size_t)nk, q.n, step,
-			       ds_label_key, q.labels, &s);
+		               ds_label_key, q.labels, &s);
 	if (rc < 0) {
 		status = ds_cmd_fail(rc);
 		goto out;

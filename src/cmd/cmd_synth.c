@@ -12,11 +12,11 @@
 
 /* The phenomena of the reference report (JPCERT/CC, Oct-Dec 2014). */
 static const char *const reference[] = {
-	"surge:port=23/tcp,start=2014-11-03,days=8,x=5",
-	"surge:port=23/tcp,start=2014-12-09,days=3,x=2.5",
-	"region:port=8080/tcp,cc=CN,start=2014-12-01,days=31,x=2.2",
-	"region:port=8080/tcp,cc=JP,start=2014-12-05,days=27,x=1.6",
-	"local:sensor=osaka-2,port=12543/tcp+12543/udp,start=2014-10-14,days=5,share=1.0,cc=JP",
+        "surge:port=23/tcp,start=2014-11-03,days=8,x=5",
+        "surge:port=23/tcp,start=2014-12-09,days=3,x=2.5",
+        "region:port=8080/tcp,cc=CN,start=2014-12-01,days=31,x=2.2",
+        "region:port=8080/tcp,cc=JP,start=2014-12-05,days=27,x=1.6",
+        "local:sensor=osaka-2,port=12543/tcp+12543/udp,start=2014-10-14,days=5,share=1.0,cc=JP",
 };
 
 static int write_config(const struct ds_config *cfg, const char *path, const char *geoip)
@@ -28,16 +28,18 @@ static int write_config(const struct ds_config *cfg, const char *path, const cha
 	if (geoip && *geoip)
 		fprintf(f, "geoip = %s\n", geoip);
 	for (unsigned i = 1; i < cfg->nsensors; i++) {
-		fprintf(f, "\n[sensor %s]\nalias = %s\n", cfg->sensors[i].name, cfg->sensors[i].alias);
+		fprintf(f, "\n[sensor %s]\nalias = %s\n", cfg->sensors[i].name,
+		        cfg->sensors[i].alias);
 		for (unsigned j = 0; j < cfg->nprefixes; j++) {
 			const struct ds_prefix *x = &cfg->prefixes[j];
 			if (x->sensor != i)
 				continue;
-			static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+			static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+			                                   0, 0, 0, 0, 0xff, 0xff};
 			char a[64];
 			if (x->len >= 96 && memcmp(x->addr, mapped, 12) == 0)
 				fprintf(f, "prefix = %u.%u.%u.%u/%u\n", x->addr[12], x->addr[13],
-					x->addr[14], x->addr[15], x->len - 96);
+				        x->addr[14], x->addr[15], x->len - 96);
 			else if (inet_ntop(AF_INET6, x->addr, a, sizeof a))
 				fprintf(f, "prefix = %s/%u\n", a, x->len);
 		}
@@ -62,7 +64,8 @@ int ds_cmd_synth(struct ds_ctx *c)
 	if (a->val[OPT_RATE] && ((o.rate = strtod(a->val[OPT_RATE], NULL)) <= 0 || o.rate > 1e9))
 		return ds_cmd_fail(ds_fail(DS_E_USAGE, "bad --rate '%s'", a->val[OPT_RATE]));
 	if (c->cfg.nsensors <= 1)
-		rc = ds_synth_default_sensors(&c->cfg, a->val[OPT_SENSORS] ? atoi(a->val[OPT_SENSORS]) : 4);
+		rc = ds_synth_default_sensors(&c->cfg,
+		                              a->val[OPT_SENSORS] ? atoi(a->val[OPT_SENSORS]) : 4);
 	struct ds_period p = {0};
 	if (rc == 0 && !a->val[OPT_QUARTER] && !a->val[OPT_FROM] && !a->val[OPT_TO]) {
 		if (!preset)

@@ -58,8 +58,8 @@ static const struct {
 	const char *name;
 	int (*run)(struct ds_ctx *);
 } commands[] = {
-	{"ingest", ds_cmd_ingest}, {"top", ds_cmd_top}, {"series", ds_cmd_series},
-	{"synth", ds_cmd_synth}, {"sensors", ds_cmd_sensors},
+        {"ingest", ds_cmd_ingest}, {"top", ds_cmd_top},         {"series", ds_cmd_series},
+        {"synth", ds_cmd_synth},   {"sensors", ds_cmd_sensors},
 };
 
 int main(int argc, char **argv)
@@ -85,7 +85,8 @@ int main(int argc, char **argv)
 		free(c.args.pos);
 		return 0;
 	}
-	ds_log_level = c.args.val[OPT_QUIET] ? DS_LOG_ERROR : DS_LOG_WARN + c.args.count[OPT_VERBOSE];
+	ds_log_level =
+	        c.args.val[OPT_QUIET] ? DS_LOG_ERROR : DS_LOG_WARN + c.args.count[OPT_VERBOSE];
 	if (ds_config_init(&c.cfg) < 0 ||
 	    (c.args.val[OPT_CONFIG] && ds_config_load(&c.cfg, c.args.val[OPT_CONFIG]) < 0)) {
 		fprintf(stderr, "darkscope: %s\n", ds_lasterr());

@@ -18,16 +18,23 @@ struct optdef {
 
 static const struct optdef defs[OPT__COUNT] = {
 #define DS__O(id, name, sc, arg, multi, cmds, help) [OPT_##id] = {name, sc, arg, multi, cmds, help},
-	DS_OPTIONS(DS__O)
+        DS_OPTIONS(DS__O)
 #undef DS__O
 };
 
-static const struct { const char *name; unsigned bit; const char *args; const char *what; } cmds[] = {
-	{"ingest", C_INGEST, "FILE...", "count captures (pcap, pcapng, .gz, .zst, - for stdin) into the store"},
-	{"top", C_TOP, "ports|regions|sensors", "rank destination ports, source regions or sensors"},
-	{"series", C_SERIES, "ports|regions|sensors", "packets per hour, day or week"},
-	{"synth", C_SYNTH, "", "write a realistic darknet capture for a period"},
-	{"sensors", C_SENSORS, "", "list the sensors the store knows"},
+static const struct {
+	const char *name;
+	unsigned bit;
+	const char *args;
+	const char *what;
+} cmds[] = {
+        {"ingest", C_INGEST, "FILE...",
+         "count captures (pcap, pcapng, .gz, .zst, - for stdin) into the store"},
+        {"top", C_TOP, "ports|regions|sensors",
+         "rank destination ports, source regions or sensors"},
+        {"series", C_SERIES, "ports|regions|sensors", "packets per hour, day or week"},
+        {"synth", C_SYNTH, "", "write a realistic darknet capture for a period"},
+        {"sensors", C_SENSORS, "", "list the sensors the store knows"},
 };
 
 unsigned ds_cmd_bit(const char *cmd)
@@ -54,7 +61,7 @@ static int set(struct ds_args *a, int id, const char *v)
 	if (defs[id].multi) {
 		if (a->count[id] >= DS_MAX_MULTI)
 			return ds_fail(DS_E_USAGE, "--%s given more than %d times", defs[id].name,
-				       DS_MAX_MULTI);
+			               DS_MAX_MULTI);
 		a->multi[id][a->count[id]] = v;
 	} else if (a->count[id] && defs[id].arg) {
 		return ds_fail(DS_E_USAGE, "--%s given twice", defs[id].name);
@@ -101,12 +108,12 @@ int ds_args_parse(struct ds_args *a, int argc, char **argv)
 			return ds_fail(DS_E_USAGE, "unknown option '%s' (see darkscope help)", s);
 		unsigned bit = ds_cmd_bit(a->cmd);
 		if (a->cmd && bit && !(defs[id].cmds & bit))
-			return ds_fail(DS_E_USAGE, "option --%s does not apply to '%s'", defs[id].name,
-				       a->cmd);
+			return ds_fail(DS_E_USAGE, "option --%s does not apply to '%s'",
+			               defs[id].name, a->cmd);
 		if (defs[id].arg && !v) {
 			if (i + 1 >= argc)
 				return ds_fail(DS_E_USAGE, "option --%s needs a %s", defs[id].name,
-					       defs[id].arg);
+				               defs[id].arg);
 			v = argv[++i];
 		} else if (!defs[id].arg && v) {
 			return ds_fail(DS_E_USAGE, "option --%s takes no value", defs[id].name);
@@ -123,10 +130,10 @@ static void opt_line(int i)
 	char left[64];
 	if (defs[i].shortc)
 		snprintf(left, sizeof left, "-%c, --%s%s%s", defs[i].shortc, defs[i].name,
-			 defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
+		         defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
 	else
 		snprintf(left, sizeof left, "    --%s%s%s", defs[i].name, defs[i].arg ? " " : "",
-			 defs[i].arg ? defs[i].arg : "");
+		         defs[i].arg ? defs[i].arg : "");
 	printf("  %-28s %s\n", left, defs[i].help);
 }
 
@@ -134,7 +141,8 @@ void ds_args_help(const char *cmd)
 {
 	unsigned bit = ds_cmd_bit(cmd);
 	if (!bit) {
-		printf("darkscope - darknet traffic monitoring\n\nusage: darkscope COMMAND [options]\n\ncommands:\n");
+		printf("darkscope - darknet traffic monitoring\n\nusage: darkscope COMMAND "
+		       "[options]\n\ncommands:\n");
 		for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 			printf("  %-8s %s\n", cmds[i].name, cmds[i].what);
 		printf("\nglobal options:\n");

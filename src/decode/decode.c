@@ -21,7 +21,13 @@ static inline uint16_t be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-enum { ET_IPV4 = 0x0800, ET_IPV6 = 0x86DD, ET_VLAN = 0x8100, ET_QINQ = 0x88A8, ET_QINQ_OLD = 0x9100 };
+enum {
+	ET_IPV4 = 0x0800,
+	ET_IPV6 = 0x86DD,
+	ET_VLAN = 0x8100,
+	ET_QINQ = 0x88A8,
+	ET_QINQ_OLD = 0x9100
+};
 
 static void bad(struct ds_pkt *p, const char *why)
 {
@@ -34,9 +40,9 @@ static void transport(struct cur c, uint8_t proto, struct ds_pkt *p)
 {
 	p->proto = proto;
 	switch (proto) {
-	case 6: /* TCP */
-	case 17: /* UDP */
-	case 33: /* DCCP */
+	case 6:   /* TCP */
+	case 17:  /* UDP */
+	case 33:  /* DCCP */
 	case 132: /* SCTP */
 	case 136: /* UDP-Lite */
 		if (!need(&c, 4)) {
@@ -49,11 +55,8 @@ static void transport(struct cur c, uint8_t proto, struct ds_pkt *p)
 			p->tcp_flags = c.p[13];
 		return;
 	case 1: /* ICMP */
-	case 58: /* ICMPv6 */
-		p->port = need(&c, 1) ? c.p[0] : DS_PORT_NONE;
-		return;
-	default:
-		p->port = DS_PORT_NONE;
+	case 58: /* ICMPv6 */ p->port = need(&c, 1) ? c.p[0] : DS_PORT_NONE; return;
+	default: p->port = DS_PORT_NONE;
 	}
 }
 
@@ -184,7 +187,8 @@ static void null_loop(struct cur c, int network_order, struct ds_pkt *p)
 		return bad(p, "loopback header cut short");
 	uint32_t af;
 	if (network_order)
-		af = (uint32_t)c.p[0] << 24 | (uint32_t)c.p[1] << 16 | (uint32_t)c.p[2] << 8 | c.p[3];
+		af = (uint32_t)c.p[0] << 24 | (uint32_t)c.p[1] << 16 | (uint32_t)c.p[2] << 8 |
+		     c.p[3];
 	else /* the writer's byte order: accept either */
 		af = c.p[0] | c.p[3];
 	c.p += 4;
@@ -214,12 +218,13 @@ void ds_decode(const struct ds_frame *f, struct ds_pkt *p)
 			return bad(p, "SLL2 header cut short");
 		c.p += 20;
 		return by_ethertype(c, be16(c.p - 20), p);
-	case 12: case 14: case 101: case 228: case 229:
-		return by_version(c, p);
+	case 12:
+	case 14:
+	case 101:
+	case 228:
+	case 229: return by_version(c, p);
 	case 0: return null_loop(c, 0, p);
 	case 108: return null_loop(c, 1, p);
-	default:
-		p->proto = DS_PROTO_NONIP;
-		p->port = DS_PORT_NONE;
+	default: p->proto = DS_PROTO_NONIP; p->port = DS_PORT_NONE;
 	}
 }

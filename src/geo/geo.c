@@ -18,7 +18,7 @@ struct slot4 {
 };
 
 struct slot {
-	uint64_t a0, a1;   /* the address as two words */
+	uint64_t a0, a1; /* the address as two words */
 	uint16_t cc;
 	uint16_t valid;
 };
@@ -62,7 +62,7 @@ int ds_geo_open(struct ds_geo **out, const char *path)
 		if (st != MMDB_SUCCESS) {
 			free(g);
 			return ds_fail(DS_E_GEO, "%s: cannot open GeoIP database: %s", path,
-				       MMDB_strerror(st));
+			               MMDB_strerror(st));
 		}
 		g->have_db = 1;
 	}
@@ -73,9 +73,9 @@ int ds_geo_open(struct ds_geo **out, const char *path)
 static uint16_t cc_from(MMDB_entry_s *e)
 {
 	static const char *const paths[][3] = {
-		{"country", "iso_code", NULL},
-		{"country_code", NULL, NULL},
-		{"registered_country", "iso_code", NULL},
+	        {"country", "iso_code", NULL},
+	        {"country_code", NULL, NULL},
+	        {"registered_country", "iso_code", NULL},
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		MMDB_entry_data_s d;

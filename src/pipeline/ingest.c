@@ -20,8 +20,8 @@
 
 struct shared {
 	struct ds_store *st;
-	struct ds_writer *writer; /* of the current group */
-	pthread_mutex_t mu;       /* guards t_rollup */
+	struct ds_writer *writer;         /* of the current group */
+	pthread_mutex_t mu;               /* guards t_rollup */
 	double t_rollup, t_store, t_days; /* seconds spent, for -v */
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
@@ -30,16 +30,15 @@ struct shared {
 struct job {
 	const char *path;
 	struct shared *sh;
-	int reader;           /* index within its group */
+	int reader; /* index within its group */
 	char digest[33];
-	int rc;               /* 0, or the failure code */
+	int rc; /* 0, or the failure code */
 	char err[1024];
 	int partial;
 	uint64_t frames, nonip, bad, unattributed;
 	int64_t first_ts, last_ts;
 	char first_bad[512];
 };
-
 
 static double now(void)
 {
@@ -67,17 +66,17 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 }
 
 static void note_bad(struct job *j, const struct ds_frame *f, const struct ds_pkt *p,
-		     uint64_t recno)
+                     uint64_t recno)
 {
 	if (j->bad++ == 0)
 		snprintf(j->first_bad, sizeof j->first_bad, "record %llu at offset %llu: %s",
-			 (unsigned long long)recno, (unsigned long long)f->offset, p->why);
+		         (unsigned long long)recno, (unsigned long long)f->offset, p->why);
 }
 
 /* Count one batch of decoded packets: per-packet statistics, then geo and
  * aggregation over the whole batch so their cache misses overlap. */
 static int count_batch(struct job *j, struct ds_geo *geo, struct ds_agg *agg, struct ds_pkt *p,
-		       size_t n)
+                       size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (p[i].proto == DS_PROTO_NONIP)
@@ -129,8 +128,9 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 			break;
 	}
 	if (rc == -DS_E_TRUNCATED && j->sh->o->partial) {
-		fprintf(stderr, "darkscope: %s (--partial: the %llu complete records are counted)\n",
-			ds_lasterr(), (unsigned long long)cap.records);
+		fprintf(stderr,
+		        "darkscope: %s (--partial: the %llu complete records are counted)\n",
+		        ds_lasterr(), (unsigned long long)cap.records);
 		j->partial = 1;
 		rc = 0;
 	}
@@ -175,13 +175,14 @@ static void summary(const struct job *j)
 		strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
 		strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
 	}
-	printf("ingested %s: %llu packets (%llu unattributed, %llu not IP, %llu undecodable), %s .. %s%s\n",
+	printf("ingested %s: %llu packets (%llu unattributed, %llu not IP, %llu undecodable), %s "
+	       ".. %s%s\n",
 	       strcmp(j->path, "-") == 0 ? "<stdin>" : j->path, (unsigned long long)j->frames,
 	       (unsigned long long)j->unattributed, (unsigned long long)j->nonip,
 	       (unsigned long long)j->bad, a, b, j->partial ? " (partial)" : "");
 	if (j->bad)
 		fprintf(stderr, "darkscope: %s: %llu frames could not be decoded (first: %s)\n",
-			j->path, (unsigned long long)j->bad, j->first_bad);
+		        j->path, (unsigned long long)j->bad, j->first_bad);
 }
 
 /* Run jobs[0..n) in one transaction.  Returns 0, or -1 when some job failed
@@ -231,10 +232,11 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 	}
 	for (int i = 0; i < n && !failed; i++) {
 		struct job *j = jobs[i];
-		struct ds_file_info fi = {.path = j->path, .packets = j->frames,
-					  .first_ts = j->frames ? j->first_ts : 0,
-					  .last_ts = j->frames ? j->last_ts : 0,
-					  .partial = j->partial};
+		struct ds_file_info fi = {.path = j->path,
+		                          .packets = j->frames,
+		                          .first_ts = j->frames ? j->first_ts : 0,
+		                          .last_ts = j->frames ? j->last_ts : 0,
+		                          .partial = j->partial};
 		memcpy(fi.digest, j->digest, sizeof fi.digest);
 		if ((rc = st->ops->file_add(st, &fi)) < 0) {
 			j->rc = rc;
@@ -254,7 +256,7 @@ static int register_sensors(struct ds_store *st, const struct ds_config *cfg, ui
 	int rc = st->ops->begin(st);
 	for (unsigned i = 0; i < cfg->nsensors && rc == 0; i++)
 		rc = st->ops->sensor_id(st, cfg->sensors[i].name, i ? cfg->sensors[i].alias : NULL,
-					&ids[i]);
+		                        &ids[i]);
 	if (rc < 0) {
 		st->ops->rollback(st);
 		return rc;
@@ -284,8 +286,8 @@ static int already(struct ds_store *st, struct job *j, struct job *jobs, int i)
 	return rc;
 }
 
-int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *files,
-	      int nfiles, struct ds_ingest_result *res)
+int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *files, int nfiles,
+              struct ds_ingest_result *res)
 {
 	uint16_t *ids = calloc(o->cfg->nsensors, sizeof *ids);
 	struct job *jobs = calloc(nfiles ? (size_t)nfiles : 1, sizeof *jobs);
@@ -391,7 +393,7 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	}
 	res->seconds = now() - t0;
 	DS_INFO("ingest", "%.3f s: rollups %.3f s, hour segments %.3f s, day rollups %.3f s",
-		res->seconds, sh.t_rollup, sh.t_store, sh.t_days);
+	        res->seconds, sh.t_rollup, sh.t_store, sh.t_days);
 	free(todo);
 	rc = first_err;
 out_mu:

@@ -28,8 +28,12 @@ struct ds_writer {
 	int done, rc;
 	char err[1024];
 	int nreaders;
-	int32_t seen[DS_MAX_THREADS];   /* each reader's last hour sent (INT32_MAX: done) */
-	struct day { int32_t day; int built; uint64_t readers; } *days;
+	int32_t seen[DS_MAX_THREADS]; /* each reader's last hour sent (INT32_MAX: done) */
+	struct day {
+		int32_t day;
+		int built;
+		uint64_t readers;
+	} * days;
 	size_t ndays, capdays;
 	double seconds, dayseconds;
 };
@@ -44,9 +48,10 @@ int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		size_t at = p->fine_enc.len;
 		rc = ds_sketch_encode(&rows[i].sk, &p->fine_enc);
-		fine[i] = (struct ds_row){.key = rows[i].key, .packets = rows[i].packets,
-					  .enc = (const uint8_t *)(uintptr_t)at,
-					  .enclen = p->fine_enc.len - at};
+		fine[i] = (struct ds_row){.key = rows[i].key,
+		                          .packets = rows[i].packets,
+		                          .enc = (const uint8_t *)(uintptr_t)at,
+		                          .enclen = p->fine_enc.len - at};
 	}
 	if (rc < 0) {
 		free(fine);
@@ -70,7 +75,6 @@ void ds_hourpkg_free(struct ds_hourpkg *p)
 	ds_buf_free(&p->fine_enc);
 	free(p);
 }
-
 
 /* Reader r wrote hours of day: its rollup is due (again). */
 static int note_day(struct ds_writer *w, int32_t day, int r)
@@ -175,8 +179,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders,
-		    size_t max_pending)
+int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, size_t max_pending)
 {
 	struct ds_writer *w = calloc(1, sizeof *w);
 	if (!w)

@@ -16,7 +16,7 @@
  * sketches encoded into fine_enc). */
 struct ds_hourpkg {
 	int32_t hour;
-	int reader;             /* which reader sent it */
+	int reader; /* which reader sent it */
 	struct ds_rollups r;
 	struct ds_buf fine_enc;
 	struct ds_hourpkg *next;
@@ -31,8 +31,7 @@ struct ds_writer;
 /* Start the writer of a group of nreaders readers.  It builds the day
  * rollup of a UTC day as soon as every reader has moved past that day, and
  * at the end every day still unbuilt (or written again after its build). */
-int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders,
-		    size_t max_pending);
+int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, size_t max_pending);
 
 /* Reader r has sent its last hour. */
 void ds_writer_reader_done(struct ds_writer *w, int r);

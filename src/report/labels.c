@@ -15,32 +15,70 @@
 enum { SV_TCP, SV_UDP, SV_SCTP, SV_DCCP, SV_N };
 
 struct ds_labels {
-	char *pool;                    /* service names, NUL-separated */
+	char *pool; /* service names, NUL-separated */
 	size_t poollen, poolcap;
-	uint32_t *svc[SV_N];           /* port -> offset+1 into pool */
+	uint32_t *svc[SV_N]; /* port -> offset+1 into pool */
 	char *country[NCC];
 	struct ds_sensor_row *sensors;
 	size_t nsensors;
 };
 
-static const struct { unsigned num; const char *name; } protos[] = {
-	{1, "icmp"}, {2, "igmp"}, {4, "ipip"}, {6, "tcp"}, {17, "udp"}, {33, "dccp"},
-	{41, "ipv6"}, {47, "gre"}, {50, "esp"}, {51, "ah"}, {58, "icmpv6"}, {89, "ospf"},
-	{103, "pim"}, {112, "vrrp"}, {132, "sctp"}, {136, "udplite"},
-	{DS_PROTO_NONIP, "non-ip"}, {DS_PROTO_BAD, "malformed"},
+static const struct {
+	unsigned num;
+	const char *name;
+} protos[] = {
+        {1, "icmp"},
+        {2, "igmp"},
+        {4, "ipip"},
+        {6, "tcp"},
+        {17, "udp"},
+        {33, "dccp"},
+        {41, "ipv6"},
+        {47, "gre"},
+        {50, "esp"},
+        {51, "ah"},
+        {58, "icmpv6"},
+        {89, "ospf"},
+        {103, "pim"},
+        {112, "vrrp"},
+        {132, "sctp"},
+        {136, "udplite"},
+        {DS_PROTO_NONIP, "non-ip"},
+        {DS_PROTO_BAD, "malformed"},
 };
 
-static const struct { uint8_t v6; uint8_t type; const char *name; } icmp_types[] = {
-	{0, 0, "echo reply"}, {0, 3, "destination unreachable"}, {0, 4, "source quench"},
-	{0, 5, "redirect"}, {0, 8, "echo request"}, {0, 9, "router advertisement"},
-	{0, 10, "router solicitation"}, {0, 11, "time exceeded"}, {0, 12, "parameter problem"},
-	{0, 13, "timestamp"}, {0, 14, "timestamp reply"}, {0, 17, "address mask request"},
-	{0, 18, "address mask reply"}, {1, 1, "destination unreachable"},
-	{1, 2, "packet too big"}, {1, 3, "time exceeded"}, {1, 4, "parameter problem"},
-	{1, 128, "echo request"}, {1, 129, "echo reply"}, {1, 130, "MLD query"},
-	{1, 131, "MLD report"}, {1, 133, "router solicitation"}, {1, 134, "router advertisement"},
-	{1, 135, "neighbor solicitation"}, {1, 136, "neighbor advertisement"},
-	{1, 137, "redirect"}, {1, 143, "MLDv2 report"},
+static const struct {
+	uint8_t v6;
+	uint8_t type;
+	const char *name;
+} icmp_types[] = {
+        {0, 0, "echo reply"},
+        {0, 3, "destination unreachable"},
+        {0, 4, "source quench"},
+        {0, 5, "redirect"},
+        {0, 8, "echo request"},
+        {0, 9, "router advertisement"},
+        {0, 10, "router solicitation"},
+        {0, 11, "time exceeded"},
+        {0, 12, "parameter problem"},
+        {0, 13, "timestamp"},
+        {0, 14, "timestamp reply"},
+        {0, 17, "address mask request"},
+        {0, 18, "address mask reply"},
+        {1, 1, "destination unreachable"},
+        {1, 2, "packet too big"},
+        {1, 3, "time exceeded"},
+        {1, 4, "parameter problem"},
+        {1, 128, "echo request"},
+        {1, 129, "echo reply"},
+        {1, 130, "MLD query"},
+        {1, 131, "MLD report"},
+        {1, 133, "router solicitation"},
+        {1, 134, "router advertisement"},
+        {1, 135, "neighbor solicitation"},
+        {1, 136, "neighbor advertisement"},
+        {1, 137, "redirect"},
+        {1, 143, "MLDv2 report"},
 };
 
 static const char *proto_name(unsigned p, char *buf, size_t cap)
@@ -79,7 +117,8 @@ static int svc_index(unsigned proto)
 {
 	switch (proto) {
 	case 6: return SV_TCP;
-	case 17: case 136: return SV_UDP;
+	case 17:
+	case 136: return SV_UDP;
 	case 132: return SV_SCTP;
 	case 33: return SV_DCCP;
 	default: return -1;
@@ -91,8 +130,11 @@ static void add_service(struct ds_labels *l, const char *name, long port, const 
 	char pl[64];
 	snprintf(pl, sizeof pl, "%s", protos_);
 	for (char *save = NULL, *t = strtok_r(pl, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		int i = strcasecmp(t, "tcp") == 0 ? SV_TCP : strcasecmp(t, "udp") == 0 ? SV_UDP
-			: strcasecmp(t, "sctp") == 0 ? SV_SCTP : strcasecmp(t, "dccp") == 0 ? SV_DCCP : -1;
+		int i = strcasecmp(t, "tcp") == 0    ? SV_TCP
+		        : strcasecmp(t, "udp") == 0  ? SV_UDP
+		        : strcasecmp(t, "sctp") == 0 ? SV_SCTP
+		        : strcasecmp(t, "dccp") == 0 ? SV_DCCP
+		                                     : -1;
 		if (i < 0 || l->svc[i][port])
 			continue;
 		size_t len = strlen(name) + 1;
@@ -136,8 +178,7 @@ static void load_services(struct ds_labels *l, const char *path)
 }
 
 /* Extract "field": "value" after p within the current JSON object. */
-static int json_field(const char *obj, const char *objend, const char *field, char *out,
-		      size_t cap)
+static int json_field(const char *obj, const char *objend, const char *field, char *out, size_t cap)
 {
 	char pat[48];
 	snprintf(pat, sizeof pat, "\"%s\"", field);
@@ -202,7 +243,7 @@ static void load_countries(struct ds_labels *l, const char *path)
 }
 
 int ds_labels_open(struct ds_labels **out, const char *services, const char *countries,
-		   struct ds_store *st)
+                   struct ds_store *st)
 {
 	struct ds_labels *l = calloc(1, sizeof *l);
 	if (!l)
@@ -218,7 +259,8 @@ int ds_labels_open(struct ds_labels **out, const char *services, const char *cou
 		load_services(l, "/usr/share/wireshark/services");
 		load_services(l, "/etc/services");
 	}
-	load_countries(l, countries && *countries ? countries : "/usr/share/iso-codes/json/iso_3166-1.json");
+	load_countries(l, countries && *countries ? countries
+	                                          : "/usr/share/iso-codes/json/iso_3166-1.json");
 	l->country[DS_CC_UNKNOWN] = strdup("Unknown");
 	if (st) {
 		int rc = st->ops->sensors(st, &l->sensors, &l->nsensors);
@@ -305,8 +347,7 @@ const char *ds_label_name(const struct ds_labels *l, unsigned by, uint64_t key)
 	return l->pool + l->svc[si][port] - 1;
 }
 
-void ds_label_display(const struct ds_labels *l, unsigned by, uint64_t key, char *out,
-		      size_t cap)
+void ds_label_display(const struct ds_labels *l, unsigned by, uint64_t key, char *out, size_t cap)
 {
 	char k[64];
 	const char *name = ds_label_name(l, by, key);
@@ -334,9 +375,12 @@ void ds_label_display(const struct ds_labels *l, unsigned by, uint64_t key, char
 int ds_label_parse(const struct ds_labels *l, unsigned by, const char *text, uint64_t *key)
 {
 	if (by == DS_DIM_CC) {
-		if (strlen(text) != 2 || !isalpha((unsigned char)text[0]) || !isalpha((unsigned char)text[1]))
-			return ds_fail(DS_E_USAGE, "bad region '%s' (want an ISO 3166 code such as CN)", text);
-		char cc[3] = {(char)toupper((unsigned char)text[0]), (char)toupper((unsigned char)text[1]), 0};
+		if (strlen(text) != 2 || !isalpha((unsigned char)text[0]) ||
+		    !isalpha((unsigned char)text[1]))
+			return ds_fail(DS_E_USAGE,
+			               "bad region '%s' (want an ISO 3166 code such as CN)", text);
+		char cc[3] = {(char)toupper((unsigned char)text[0]),
+		              (char)toupper((unsigned char)text[1]), 0};
 		*key = ds_key(0, ds_cc_pack(cc), 0, 0);
 		return 0;
 	}
@@ -373,6 +417,7 @@ int ds_label_parse(const struct ds_labels *l, unsigned by, const char *text, uin
 	*key = ds_key(0, 0, p, (uint32_t)port);
 	return 0;
 bad:
-	return ds_fail(DS_E_USAGE, "bad port key '%s' (want e.g. 23/tcp, 8/icmp, 128/icmpv6, frag/udp, gre)",
-		       text);
+	return ds_fail(DS_E_USAGE,
+	               "bad port key '%s' (want e.g. 23/tcp, 8/icmp, 128/icmpv6, frag/udp, gre)",
+	               text);
 }

@@ -63,20 +63,23 @@ static void tz_text(int tz, char *out, size_t cap)
 
 static const char *heading(unsigned by)
 {
-	return by == DS_DIM_PORT ? "Destination port" : by == DS_DIM_CC ? "Source region" : "Sensor";
+	return by == DS_DIM_PORT ? "Destination port"
+	       : by == DS_DIM_CC ? "Source region"
+	                         : "Sensor";
 }
 
 static void top_table(FILE *out, struct ds_labels *l, unsigned by, const struct ds_period *p,
-		      const struct ds_top *t, int previous)
+                      const struct ds_top *t, int previous)
 {
 	char d0[11], d1[11], tz[16], disp[160];
 	ds_format_date(p->day0, d0);
 	ds_format_date(p->day1, d1);
 	tz_text(p->tz, tz, sizeof tz);
 	fprintf(out, "Top %zu %s, %s to %s (%s): %llu packets from %llu sources\n\n", t->n,
-		ds_dim_name(by), d0, d1, tz, (unsigned long long)t->total_packets,
-		(unsigned long long)t->total_sources);
-	fprintf(out, "%-5s %-36s %12s %7s %10s", "Rank", heading(by), "Packets", "Share", "Sources");
+	        ds_dim_name(by), d0, d1, tz, (unsigned long long)t->total_packets,
+	        (unsigned long long)t->total_sources);
+	fprintf(out, "%-5s %-36s %12s %7s %10s", "Rank", heading(by), "Packets", "Share",
+	        "Sources");
 	if (previous)
 		fprintf(out, " %9s", "Previous");
 	fputc('\n', out);
@@ -92,9 +95,11 @@ static void top_table(FILE *out, struct ds_labels *l, unsigned by, const struct 
 				snprintf(disp, sizeof disp, "%s", both);
 			}
 		}
-		double share = t->total_packets ? 100.0 * (double)r->packets / (double)t->total_packets : 0;
+		double share = t->total_packets
+		                       ? 100.0 * (double)r->packets / (double)t->total_packets
+		                       : 0;
 		fprintf(out, "%-5u %-36s %12llu %6.1f%% %10llu", r->rank, disp,
-			(unsigned long long)r->packets, share, (unsigned long long)r->sources);
+		        (unsigned long long)r->packets, share, (unsigned long long)r->sources);
 		if (previous) {
 			if (r->prev_rank)
 				fprintf(out, " %9ld", r->prev_rank);
@@ -106,7 +111,7 @@ static void top_table(FILE *out, struct ds_labels *l, unsigned by, const struct 
 }
 
 void ds_print_top(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned by,
-		  const struct ds_period *p, const struct ds_top *t, int previous)
+                  const struct ds_period *p, const struct ds_top *t, int previous)
 {
 	char d0[11], d1[11], key[64], tz[16];
 	ds_format_date(p->day0, d0);
@@ -117,7 +122,8 @@ void ds_print_top(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned b
 		return;
 	}
 	if (fmt == DS_FMT_CSV) {
-		fprintf(out, "rank,key,label,packets,sources%s\n", previous ? ",previous_rank" : "");
+		fprintf(out, "rank,key,label,packets,sources%s\n",
+		        previous ? ",previous_rank" : "");
 		for (size_t i = 0; i < t->n; i++) {
 			const struct ds_top_row *r = &t->rows[i];
 			ds_label_key(l, by, r->key, key, sizeof key);
@@ -126,7 +132,7 @@ void ds_print_top(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned b
 			fputc(',', out);
 			csv_str(out, ds_label_name(l, by, r->key));
 			fprintf(out, ",%llu,%llu", (unsigned long long)r->packets,
-				(unsigned long long)r->sources);
+			        (unsigned long long)r->sources);
 			if (previous) {
 				if (r->prev_rank)
 					fprintf(out, ",%ld", r->prev_rank);
@@ -137,10 +143,11 @@ void ds_print_top(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned b
 		}
 		return;
 	}
-	fprintf(out, "{\"by\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"tz\":\"%s\",\"total_packets\":%llu,"
-		     "\"total_sources\":%llu,\"rows\":[",
-		ds_dim_name(by), d0, d1, tz, (unsigned long long)t->total_packets,
-		(unsigned long long)t->total_sources);
+	fprintf(out,
+	        "{\"by\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"tz\":\"%s\",\"total_packets\":%llu,"
+	        "\"total_sources\":%llu,\"rows\":[",
+	        ds_dim_name(by), d0, d1, tz, (unsigned long long)t->total_packets,
+	        (unsigned long long)t->total_sources);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct ds_top_row *r = &t->rows[i];
 		ds_label_key(l, by, r->key, key, sizeof key);
@@ -149,7 +156,7 @@ void ds_print_top(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned b
 		fputs(",\"label\":", out);
 		ds_json_str(out, ds_label_name(l, by, r->key));
 		fprintf(out, ",\"packets\":%llu,\"sources\":%llu", (unsigned long long)r->packets,
-			(unsigned long long)r->sources);
+		        (unsigned long long)r->sources);
 		if (previous) {
 			if (r->prev_rank)
 				fprintf(out, ",\"previous_rank\":%ld", r->prev_rank);
@@ -162,7 +169,7 @@ void ds_print_top(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned b
 }
 
 static void point_label(const struct ds_series *s, const struct ds_period *p, size_t i, char *out,
-			size_t cap)
+                        size_t cap)
 {
 	if (s->step != DS_STEP_HOUR) {
 		ds_format_date(s->starts[i], out);
@@ -184,14 +191,15 @@ static const char *step_name(enum ds_step s)
 }
 
 void ds_print_series(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigned by,
-		     const struct ds_period *p, const struct ds_series *s)
+                     const struct ds_period *p, const struct ds_series *s)
 {
 	char d0[11], d1[11], key[64], when[40];
 	ds_format_date(p->day0, d0);
 	ds_format_date(p->day1, d1);
 	if (fmt == DS_FMT_JSON) {
-		fprintf(out, "{\"by\":\"%s\",\"step\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"series\":[",
-			ds_dim_name(by), step_name(s->step), d0, d1);
+		fprintf(out,
+		        "{\"by\":\"%s\",\"step\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"series\":[",
+		        ds_dim_name(by), step_name(s->step), d0, d1);
 		for (size_t k = 0; k < s->nkeys; k++) {
 			ds_label_key(l, by, s->keys[k], key, sizeof key);
 			fprintf(out, "%s{\"key\":", k ? "," : "");
@@ -202,7 +210,7 @@ void ds_print_series(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigne
 			for (size_t i = 0; i < s->npoints; i++) {
 				point_label(s, p, i, when, sizeof when);
 				fprintf(out, "%s[\"%s\",%llu]", i ? "," : "", when,
-					(unsigned long long)s->vals[k * s->npoints + i]);
+				        (unsigned long long)s->vals[k * s->npoints + i]);
 			}
 			fputs("]}", out);
 		}
@@ -219,12 +227,15 @@ void ds_print_series(FILE *out, enum ds_format fmt, struct ds_labels *l, unsigne
 				fputc(',', out);
 				csv_str(out, ds_label_name(l, by, s->keys[k]));
 				fprintf(out, ",%s,%llu\n", when,
-					(unsigned long long)s->vals[k * s->npoints + i]);
+				        (unsigned long long)s->vals[k * s->npoints + i]);
 			}
 		}
 		return;
 	}
-	fprintf(out, "%-22s", s->step == DS_STEP_HOUR ? "Hour" : s->step == DS_STEP_DAY ? "Day" : "Week of");
+	fprintf(out, "%-22s",
+	        s->step == DS_STEP_HOUR  ? "Hour"
+	        : s->step == DS_STEP_DAY ? "Day"
+	                                 : "Week of");
 	for (size_t k = 0; k < s->nkeys; k++) {
 		ds_label_key(l, by, s->keys[k], key, sizeof key);
 		fprintf(out, " %12s", key);

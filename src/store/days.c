@@ -52,7 +52,7 @@ static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 
 /* Union of the sketches of rows[0..k): appended to enc. */
 static int union_encode(const struct ds_row **rows, int k, struct ds_buf *enc, uint32_t **hs,
-			size_t *hcap, uint8_t *reg)
+                        size_t *hcap, uint8_t *reg)
 {
 	size_t m = 0, total = 0;
 	int dense = 0;
@@ -158,7 +158,7 @@ static int build_one(struct ds_store *s, int32_t day, unsigned dims)
 	size_t hcap = 0, nout = 0, total = 0, at[24] = {0};
 	uint8_t *reg = malloc((size_t)1 << DS_HLL_P);
 	int rc = reg ? s->ops->scan(s, dims, day * 24, day * 24 + 24, 1, day_cb, &h)
-		     : ds_fail(DS_E_NOMEM, "out of memory");
+	             : ds_fail(DS_E_NOMEM, "out of memory");
 	for (int i = 0; i < h.count; i++)
 		total += h.n[i];
 	if (rc == 0 && !(out = calloc(total + 1, sizeof *out)))
@@ -219,7 +219,7 @@ int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
 }
 
 int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1,
-			int with_sketches, int use_days, ds_scan_fn fn, void *ctx)
+                        int with_sketches, int use_days, ds_scan_fn fn, void *ctx)
 {
 	int32_t d0 = (int32_t)ds_floordiv((int64_t)h0 + 23, 24), d1 = (int32_t)ds_floordiv(h1, 24);
 	if (!use_days || !has_days(dims) || d0 >= d1)

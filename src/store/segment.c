@@ -43,7 +43,7 @@ int ds_seg_encode(const struct ds_row *rows, size_t n, unsigned dims, struct ds_
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		size_t before = sk.len;
 		rc = rows[i].enc ? ds_buf_put(&sk, rows[i].enc, rows[i].enclen)
-				 : ds_sketch_encode(&rows[i].sk, &sk);
+		                 : ds_sketch_encode(&rows[i].sk, &sk);
 		if (rc == 0)
 			rc = ds_buf_putv(&r, rows[i].key - prev);
 		if (rc == 0)
@@ -117,7 +117,7 @@ void ds_seg_free(struct ds_seg *seg)
 }
 
 int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, int with_sketches,
-		  struct ds_seg *seg)
+                  struct ds_seg *seg)
 {
 	const uint8_t *p = blob + 6, *end = blob + len;
 	uint64_t count, key = 0, v;
@@ -127,7 +127,7 @@ int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, int with_sketc
 		return ds_fail(DS_E_STORE, "segment: bad magic");
 	if (blob[3] != DS_SEG_VERSION)
 		return ds_fail(DS_E_STORE, "segment: version %u, this darkscope reads %u", blob[3],
-			       DS_SEG_VERSION);
+		               DS_SEG_VERSION);
 	if (blob[4] != dims || blob[5] != 0 || ds_getv(&p, end, &count) < 0 || count > MAX_BODY)
 		goto corrupt;
 	if (get_section(&p, end, &seg->r, &rlen) < 0)
@@ -170,7 +170,7 @@ corrupt:
 }
 
 long ds_seg_merge(const struct ds_row *a, size_t na, const struct ds_row *b, size_t nb,
-		  struct ds_row **out)
+                  struct ds_row **out)
 {
 	struct ds_row *r = calloc(na + nb ? na + nb : 1, sizeof *r);
 	size_t i = 0, j = 0, k = 0;

@@ -20,23 +20,23 @@ struct sq {
 };
 
 static const char schema[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=NORMAL;"
-	"PRAGMA cache_size=-32768;"
-	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
-	"INSERT OR IGNORE INTO meta VALUES('format','darkscope-store');"
-	"INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");"
-	"CREATE TABLE IF NOT EXISTS sensor(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
-	" alias TEXT NOT NULL);"
-	"INSERT OR IGNORE INTO sensor VALUES(0,'unattributed','Unattributed');"
-	"CREATE TABLE IF NOT EXISTS file(digest TEXT PRIMARY KEY, path TEXT NOT NULL,"
-	" packets INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, partial INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS segment(mask INTEGER NOT NULL, hour INTEGER NOT NULL,"
-	" rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
-	" PRIMARY KEY(mask, hour)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS segday(mask INTEGER NOT NULL, day INTEGER NOT NULL,"
-	" rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
-	" PRIMARY KEY(mask, day)) WITHOUT ROWID;";
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA cache_size=-32768;"
+        "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+        "INSERT OR IGNORE INTO meta VALUES('format','darkscope-store');"
+        "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");"
+        "CREATE TABLE IF NOT EXISTS sensor(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+        " alias TEXT NOT NULL);"
+        "INSERT OR IGNORE INTO sensor VALUES(0,'unattributed','Unattributed');"
+        "CREATE TABLE IF NOT EXISTS file(digest TEXT PRIMARY KEY, path TEXT NOT NULL,"
+        " packets INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, partial INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS segment(mask INTEGER NOT NULL, hour INTEGER NOT NULL,"
+        " rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
+        " PRIMARY KEY(mask, hour)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS segday(mask INTEGER NOT NULL, day INTEGER NOT NULL,"
+        " rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
+        " PRIMARY KEY(mask, day)) WITHOUT ROWID;";
 
 static int sqerr(struct sq *s, const char *what)
 {
@@ -83,8 +83,8 @@ static int check_version(struct sq *s)
 		return sqerr(s, "reading schema version");
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    strcmp((const char *)sqlite3_column_text(st, 0), SCHEMA_VERSION) != 0)
-		rc = ds_fail(DS_E_STORE, "%s: store schema version %s, this darkscope uses %s", s->path,
-			     (const char *)sqlite3_column_text(st, 0), SCHEMA_VERSION);
+		rc = ds_fail(DS_E_STORE, "%s: store schema version %s, this darkscope uses %s",
+		             s->path, (const char *)sqlite3_column_text(st, 0), SCHEMA_VERSION);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -101,26 +101,27 @@ static int sq_open(struct ds_store **out, const char *uri)
 	if (sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		rc = ds_fail(DS_E_STORE, "%s: cannot open store: %s", uri,
-			     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		             s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto err;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	if ((rc = exec(s, schema)) < 0 || (rc = check_version(s)) < 0)
 		goto err;
 	if (sqlite3_prepare_v2(s->db, "SELECT data FROM segment WHERE mask=?1 AND hour=?2", -1,
-			       &s->get, NULL) ||
+	                       &s->get, NULL) ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segment VALUES(?1,?2,?3,?4,?5)", -1,
-			       &s->ins, NULL) ||
-	    sqlite3_prepare_v2(s->db,
-			       "SELECT hour, data FROM segment WHERE mask=?1 AND hour>=?2 AND hour<?3"
-			       " ORDER BY hour",
-			       -1, &s->scan, NULL) ||
+	                       &s->ins, NULL) ||
+	    sqlite3_prepare_v2(
+	            s->db,
+	            "SELECT hour, data FROM segment WHERE mask=?1 AND hour>=?2 AND hour<?3"
+	            " ORDER BY hour",
+	            -1, &s->scan, NULL) ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segday VALUES(?1,?2,?3,?4,?5)", -1,
-			       &s->insday, NULL) ||
+	                       &s->insday, NULL) ||
 	    sqlite3_prepare_v2(s->db,
-			       "SELECT day, data FROM segday WHERE mask=?1 AND day>=?2 AND day<?3"
-			       " ORDER BY day",
-			       -1, &s->scanday, NULL)) {
+	                       "SELECT day, data FROM segday WHERE mask=?1 AND day>=?2 AND day<?3"
+	                       " ORDER BY day",
+	                       -1, &s->scanday, NULL)) {
 		rc = sqerr(s, "preparing statements");
 		goto err;
 	}
@@ -146,14 +147,15 @@ static int sq_rollback(struct ds_store *b)
 	return exec((struct sq *)b, "ROLLBACK");
 }
 
-static int sq_file_seen(struct ds_store *b, const char *digest, struct ds_file_info *fi,
-			char *path, size_t pathcap)
+static int sq_file_seen(struct ds_store *b, const char *digest, struct ds_file_info *fi, char *path,
+                        size_t pathcap)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT path, packets, first_ts, last_ts, partial FROM file WHERE digest=?1",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(
+	            s->db,
+	            "SELECT path, packets, first_ts, last_ts, partial FROM file WHERE digest=?1",
+	            -1, &st, NULL))
 		return sqerr(s, "looking up file");
 	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
@@ -197,10 +199,10 @@ static int sq_sensor_id(struct ds_store *b, const char *name, const char *alias,
 	sqlite3_stmt *st;
 	int rc = 0;
 	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO sensor(name, alias) VALUES(?1, coalesce(?2, ?1))"
-			       " ON CONFLICT(name) DO UPDATE SET alias=coalesce(?2, alias)"
-			       " RETURNING id",
-			       -1, &st, NULL))
+	                       "INSERT INTO sensor(name, alias) VALUES(?1, coalesce(?2, ?1))"
+	                       " ON CONFLICT(name) DO UPDATE SET alias=coalesce(?2, alias)"
+	                       " RETURNING id",
+	                       -1, &st, NULL))
 		return sqerr(s, "registering sensor");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if (alias)
@@ -208,7 +210,8 @@ static int sq_sensor_id(struct ds_store *b, const char *name, const char *alias,
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		sqlite3_int64 v = sqlite3_column_int64(st, 0);
 		if (v < 0 || v > 0xffff)
-			rc = ds_fail(DS_E_STORE, "%s: sensor id %lld out of range", s->path, (long long)v);
+			rc = ds_fail(DS_E_STORE, "%s: sensor id %lld out of range", s->path,
+			             (long long)v);
 		*id = (uint16_t)v;
 	} else {
 		rc = sqerr(s, "registering sensor");
@@ -226,7 +229,7 @@ static int sq_sensors(struct ds_store *b, struct ds_sensor_row **out, size_t *n)
 	if (!r)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	if (sqlite3_prepare_v2(s->db, "SELECT id, name, alias FROM sensor ORDER BY id", -1, &st,
-			       NULL)) {
+	                       NULL)) {
 		free(r);
 		return sqerr(s, "listing sensors");
 	}
@@ -241,8 +244,10 @@ static int sq_sensors(struct ds_store *b, struct ds_sensor_row **out, size_t *n)
 			r = nr;
 		}
 		r[k].id = (uint16_t)sqlite3_column_int(st, 0);
-		snprintf(r[k].name, sizeof r[k].name, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(r[k].alias, sizeof r[k].alias, "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(r[k].name, sizeof r[k].name, "%s",
+		         (const char *)sqlite3_column_text(st, 1));
+		snprintf(r[k].alias, sizeof r[k].alias, "%s",
+		         (const char *)sqlite3_column_text(st, 2));
 		k++;
 	}
 	sqlite3_finalize(st);
@@ -253,7 +258,7 @@ static int sq_sensors(struct ds_store *b, struct ds_sensor_row **out, size_t *n)
 
 /* Encode rows and write them with ins (segment or segday). */
 static int write_seg(struct sq *s, sqlite3_stmt *ins, int32_t at, unsigned dims,
-		     const struct ds_row *rows, size_t n)
+                     const struct ds_row *rows, size_t n)
 {
 	uint64_t packets = 0;
 	for (size_t i = 0; i < n; i++)
@@ -273,13 +278,13 @@ static int write_seg(struct sq *s, sqlite3_stmt *ins, int32_t at, unsigned dims,
 }
 
 static int sq_put_day(struct ds_store *b, int32_t day, unsigned dims, const struct ds_row *rows,
-		      size_t n)
+                      size_t n)
 {
 	return write_seg((struct sq *)b, ((struct sq *)b)->insday, day, dims, rows, n);
 }
 
 static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct ds_row *rows,
-		  size_t n)
+                  size_t n)
 {
 	struct sq *s = (struct sq *)b;
 	struct ds_row *merged = NULL;
@@ -291,7 +296,7 @@ static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct 
 	int st = sqlite3_step(s->get);
 	if (st == SQLITE_ROW) {
 		rc = ds_seg_decode(sqlite3_column_blob(s->get, 0),
-				   (size_t)sqlite3_column_bytes(s->get, 0), dims, 1, &old);
+		                   (size_t)sqlite3_column_bytes(s->get, 0), dims, 1, &old);
 		if (rc == 0) {
 			nm = ds_seg_merge(rows, n, old.rows, old.n, &merged);
 			rc = nm < 0 ? (int)nm : 0;
@@ -314,7 +319,7 @@ out:
 
 /* Run q (segment or segday) over [a, b); unit 1 for hours, 24 for days. */
 static int scan_with(struct sq *s, sqlite3_stmt *q, int unit, unsigned dims, int32_t a, int32_t b,
-		     int with_sketches, ds_scan_fn fn, void *ctx)
+                     int with_sketches, ds_scan_fn fn, void *ctx)
 {
 	int rc = 0, st;
 	sqlite3_bind_int(q, 1, (int)dims);
@@ -323,8 +328,8 @@ static int scan_with(struct sq *s, sqlite3_stmt *q, int unit, unsigned dims, int
 	while (rc == 0 && (st = sqlite3_step(q)) == SQLITE_ROW) {
 		struct ds_seg seg;
 		int32_t hour = sqlite3_column_int(q, 0) * unit;
-		rc = ds_seg_decode(sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1), dims,
-				   with_sketches, &seg);
+		rc = ds_seg_decode(sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+		                   dims, with_sketches, &seg);
 		if (rc < 0) {
 			char msg[600];
 			snprintf(msg, sizeof msg, "%s", ds_lasterr());
@@ -341,14 +346,14 @@ static int scan_with(struct sq *s, sqlite3_stmt *q, int unit, unsigned dims, int
 }
 
 static int sq_scan(struct ds_store *b, unsigned dims, int32_t h0, int32_t h1, int with_sketches,
-		   ds_scan_fn fn, void *ctx)
+                   ds_scan_fn fn, void *ctx)
 {
 	struct sq *s = (struct sq *)b;
 	return scan_with(s, s->scan, 1, dims, h0, h1, with_sketches, fn, ctx);
 }
 
 static int sq_scan_days(struct ds_store *b, unsigned dims, int32_t d0, int32_t d1,
-			int with_sketches, ds_scan_fn fn, void *ctx)
+                        int with_sketches, ds_scan_fn fn, void *ctx)
 {
 	struct sq *s = (struct sq *)b;
 	return scan_with(s, s->scanday, 24, dims, d0, d1, with_sketches, fn, ctx);
@@ -359,7 +364,7 @@ static int sq_span(struct ds_store *b, int32_t *first, int32_t *last)
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, "SELECT min(hour), max(hour) FROM segment WHERE mask=0", -1,
-			       &st, NULL))
+	                       &st, NULL))
 		return sqerr(s, "reading span");
 	*first = *last = 0;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
@@ -371,20 +376,20 @@ static int sq_span(struct ds_store *b, int32_t *first, int32_t *last)
 }
 
 const struct ds_store_ops ds_store_sqlite = {
-	.name = "sqlite",
-	.accepts = accepts,
-	.open = sq_open,
-	.close = sq_close,
-	.begin = sq_begin,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-	.file_seen = sq_file_seen,
-	.file_add = sq_file_add,
-	.sensor_id = sq_sensor_id,
-	.sensors = sq_sensors,
-	.put = sq_put,
-	.scan = sq_scan,
-	.span = sq_span,
-	.put_day = sq_put_day,
-	.scan_days = sq_scan_days,
+        .name = "sqlite",
+        .accepts = accepts,
+        .open = sq_open,
+        .close = sq_close,
+        .begin = sq_begin,
+        .commit = sq_commit,
+        .rollback = sq_rollback,
+        .file_seen = sq_file_seen,
+        .file_add = sq_file_add,
+        .sensor_id = sq_sensor_id,
+        .sensors = sq_sensors,
+        .put = sq_put,
+        .scan = sq_scan,
+        .span = sq_span,
+        .put_day = sq_put_day,
+        .scan_days = sq_scan_days,
 };

@@ -4,7 +4,7 @@
 #include "darkscope/err.h"
 
 static const struct ds_store_ops *const backends[] = {
-	&ds_store_sqlite, /* takes any path: keep last */
+        &ds_store_sqlite, /* takes any path: keep last */
 };
 
 int ds_store_open(struct ds_store **out, const char *uri)

@@ -12,18 +12,21 @@
 
 int ds_synth_default_sensors(struct ds_config *cfg, int n)
 {
-	static const struct { const char *name, *alias, *v4, *v6; } defs[] = {
-		{"tokyo-1", "Domestic sensor 1", "198.51.100.0/24", "2001:db8:100::/48"},
-		{"osaka-2", "Domestic sensor 2", "203.0.113.0/24", "2001:db8:200::/48"},
-		{"nagoya-3", "Domestic sensor 3", "192.0.2.0/24", NULL},
-		{"fukuoka-4", "Domestic sensor 4", "198.18.0.0/24", NULL},
-		{"sapporo-5", "Domestic sensor 5", "198.18.1.0/24", NULL},
-		{"sendai-6", "Domestic sensor 6", "198.18.2.0/24", NULL},
-		{"hiroshima-7", "Domestic sensor 7", "198.18.3.0/24", NULL},
-		{"naha-8", "Domestic sensor 8", "198.18.4.0/24", NULL},
+	static const struct {
+		const char *name, *alias, *v4, *v6;
+	} defs[] = {
+	        {"tokyo-1", "Domestic sensor 1", "198.51.100.0/24", "2001:db8:100::/48"},
+	        {"osaka-2", "Domestic sensor 2", "203.0.113.0/24", "2001:db8:200::/48"},
+	        {"nagoya-3", "Domestic sensor 3", "192.0.2.0/24", NULL},
+	        {"fukuoka-4", "Domestic sensor 4", "198.18.0.0/24", NULL},
+	        {"sapporo-5", "Domestic sensor 5", "198.18.1.0/24", NULL},
+	        {"sendai-6", "Domestic sensor 6", "198.18.2.0/24", NULL},
+	        {"hiroshima-7", "Domestic sensor 7", "198.18.3.0/24", NULL},
+	        {"naha-8", "Domestic sensor 8", "198.18.4.0/24", NULL},
 	};
 	if (n < 1 || n > (int)(sizeof defs / sizeof defs[0]))
-		return ds_fail(DS_E_USAGE, "--sensors takes 1 to %zu", sizeof defs / sizeof defs[0]);
+		return ds_fail(DS_E_USAGE, "--sensors takes 1 to %zu",
+		               sizeof defs / sizeof defs[0]);
 	for (int i = 0; i < n; i++) {
 		int idx = ds_config_add_sensor(cfg, defs[i].name, defs[i].alias);
 		int rc = idx < 0 ? idx : ds_config_add_prefix(cfg, (unsigned)idx, defs[i].v4);
@@ -53,7 +56,7 @@ static int set_ports(struct ds_synth_event *ev, const char *v)
 }
 
 static int set_field(struct ds_synth_event *ev, const struct ds_config *cfg, const char *k,
-		     const char *v)
+                     const char *v)
 {
 	char *end;
 	if (strcmp(k, "port") == 0)
@@ -66,7 +69,8 @@ static int set_field(struct ds_synth_event *ev, const struct ds_config *cfg, con
 	}
 	if (strcmp(k, "sensor") == 0) {
 		ev->sensor = ds_config_find_sensor(cfg, v);
-		return ev->sensor > 0 ? 0 : ds_fail(DS_E_USAGE, "event names unknown sensor '%s'", v);
+		return ev->sensor > 0 ? 0
+		                      : ds_fail(DS_E_USAGE, "event names unknown sensor '%s'", v);
 	}
 	if (strcmp(k, "start") == 0)
 		return ds_parse_date(v, &ev->day0);
@@ -108,7 +112,8 @@ int ds_synth_parse_event(const char *spec, const struct ds_config *cfg, struct d
 	else if (strcmp(buf, "spoofed") == 0)
 		ev->kind = DS_EV_SPOOFED;
 	else
-		return ds_fail(DS_E_USAGE, "unknown event kind '%s' (surge, region, local, spoofed)", buf);
+		return ds_fail(DS_E_USAGE,
+		               "unknown event kind '%s' (surge, region, local, spoofed)", buf);
 	int have_start = 0;
 	for (char *save = NULL, *t = strtok_r(colon + 1, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {

@@ -8,8 +8,8 @@
 struct pkt_spec {
 	uint8_t src[16], dst[16]; /* IPv4 as ::ffff:a.b.c.d */
 	int v6;
-	uint8_t proto;            /* 6, 17, 1, 58 */
-	uint16_t sport, dport;    /* dport = ICMP type for ICMP */
+	uint8_t proto;         /* 6, 17, 1, 58 */
+	uint16_t sport, dport; /* dport = ICMP type for ICMP */
 	uint8_t tcp_flags;
 	uint16_t ipid;
 	uint32_t seq;

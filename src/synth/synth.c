@@ -15,28 +15,37 @@
 #include <string.h>
 
 /* Destination services and their share of the background traffic. */
-static const struct { uint16_t proto, port; double w; } services[] = {
-	{6, 23, 20}, {6, 22, 9}, {6, 445, 8.5}, {1, 8, 6}, {6, 1433, 5}, {6, 3389, 4.5},
-	{6, 80, 4}, {6, 8080, 3}, {6, 2323, 2.5}, {17, 53, 2}, {6, 443, 2}, {17, 5060, 1.8},
-	{6, 3306, 1.6}, {6, 21, 1.4}, {6, 25, 1.2}, {17, 1900, 1.2}, {17, 123, 1.1}, {6, 5555, 1},
-	{6, 6379, 0.9}, {17, 161, 0.9}, {6, 81, 0.8}, {6, 8443, 0.7}, {17, 137, 0.7}, {6, 5900, 0.7},
-	{6, 110, 0.5}, {6, 143, 0.5}, {6, 7547, 0.5}, {6, 37215, 0.4}, {6, 52869, 0.4}, {6, 9200, 0.4},
-	{17, 11211, 0.3}, {6, 10000, 0.3}, {6, 1723, 0.3}, {58, 128, 0.3}, {6, 135, 0.3}, {6, 139, 0.3},
+static const struct {
+	uint16_t proto, port;
+	double w;
+} services[] = {
+        {6, 23, 20},      {6, 22, 9},      {6, 445, 8.5},   {1, 8, 6},       {6, 1433, 5},
+        {6, 3389, 4.5},   {6, 80, 4},      {6, 8080, 3},    {6, 2323, 2.5},  {17, 53, 2},
+        {6, 443, 2},      {17, 5060, 1.8}, {6, 3306, 1.6},  {6, 21, 1.4},    {6, 25, 1.2},
+        {17, 1900, 1.2},  {17, 123, 1.1},  {6, 5555, 1},    {6, 6379, 0.9},  {17, 161, 0.9},
+        {6, 81, 0.8},     {6, 8443, 0.7},  {17, 137, 0.7},  {6, 5900, 0.7},  {6, 110, 0.5},
+        {6, 143, 0.5},    {6, 7547, 0.5},  {6, 37215, 0.4}, {6, 52869, 0.4}, {6, 9200, 0.4},
+        {17, 11211, 0.3}, {6, 10000, 0.3}, {6, 1723, 0.3},  {58, 128, 0.3},  {6, 135, 0.3},
+        {6, 139, 0.3},
 };
-#define NSERV (sizeof services / sizeof services[0])
-#define TAIL_SHARE 0.14     /* background to uniformly random ports */
-#define BACKSCATTER 0.05    /* SYN-ACK / RST replies to spoofed floods */
-#define V6_SHARE 0.03
-#define SWEEP_P 0.8         /* a sweep goes on to one more address: mean 5 */
-#define SWEEP_MAX 256
+#define NSERV       (sizeof services / sizeof services[0])
+#define TAIL_SHARE  0.14 /* background to uniformly random ports */
+#define BACKSCATTER 0.05 /* SYN-ACK / RST replies to spoofed floods */
+#define V6_SHARE    0.03
+#define SWEEP_P     0.8 /* a sweep goes on to one more address: mean 5 */
+#define SWEEP_MAX   256
 
 /* Source regions and their weight; the rest is spread over all others. */
-static const struct { const char *cc; double w; } regions[] = {
-	{"CN", 27}, {"US", 14}, {"TW", 5.5}, {"FR", 5}, {"KR", 4}, {"RU", 4}, {"BR", 4}, {"DE", 4},
-	{"JP", 3.5}, {"NL", 3}, {"IN", 3}, {"VN", 3}, {"GB", 2}, {"IT", 2}, {"HK", 2}, {"TR", 1.5},
+static const struct {
+	const char *cc;
+	double w;
+} regions[] = {
+        {"CN", 27}, {"US", 14}, {"TW", 5.5}, {"FR", 5},   {"KR", 4}, {"RU", 4},
+        {"BR", 4},  {"DE", 4},  {"JP", 3.5}, {"NL", 3},   {"IN", 3}, {"VN", 3},
+        {"GB", 2},  {"IT", 2},  {"HK", 2},   {"TR", 1.5},
 };
-#define NREG (sizeof regions / sizeof regions[0])
-#define OTHER_W 11.5
+#define NREG     (sizeof regions / sizeof regions[0])
+#define OTHER_W  11.5
 #define NSOURCES 24000
 
 struct source {
@@ -92,9 +101,9 @@ static int draw_addr(struct gen *g, int v6, uint16_t want, struct source *s, int
 			uint32_t a;
 			do
 				a = (uint32_t)rng_next(&g->r);
-			while ((a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 24) >= 224 ||
-			       (a >> 16) == 0xc0a8 || (a >> 20) == 0xac1 || (a >> 16) == 0xa9fe ||
-			       (a >> 22) == (100u << 2 | 1));
+			while ((a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
+			       (a >> 24) >= 224 || (a >> 16) == 0xc0a8 || (a >> 20) == 0xac1 ||
+			       (a >> 16) == 0xa9fe || (a >> 22) == (100u << 2 | 1));
 			s->addr[10] = s->addr[11] = 0xff;
 			s->addr[12] = (uint8_t)(a >> 24);
 			s->addr[13] = (uint8_t)(a >> 16);
@@ -136,7 +145,9 @@ static int make_pool(struct gen *g, struct pool *p, size_t n, uint16_t cc, doubl
 		}
 		int v6 = rng_unit(&g->r) < V6_SHARE;
 		if (draw_addr(g, v6, want, s, 200000) < 0 && draw_addr(g, 0, want, s, 2000000) < 0)
-			return ds_fail(DS_E_GEO, "synth: the GeoIP database yields no addresses for a region");
+			return ds_fail(
+			        DS_E_GEO,
+			        "synth: the GeoIP database yields no addresses for a region");
 		s->nports = (uint8_t)(1 + rng_below(&g->r, 3));
 		for (int k = 0; k < s->nports; k++)
 			s->ports[k] = pick_service(g);
@@ -219,7 +230,7 @@ static const struct ds_prefix *sensor_prefix(struct gen *g, unsigned sensor, int
 }
 
 static int emit(struct gen *g, int64_t ts, uint32_t usec, const struct source *s, unsigned sensor,
-		uint16_t proto, uint16_t port, int backscatter)
+                uint16_t proto, uint16_t port, int backscatter)
 {
 	const struct ds_prefix *px = sensor_prefix(g, sensor, s->v6);
 	struct pkt_spec ps = {.proto = (uint8_t)proto, .dport = port, .v6 = 0};
@@ -252,7 +263,8 @@ static int background(struct gen *g, int64_t ts, uint32_t usec, long left)
 	unsigned sensor = g->sens[rng_below(&g->r, g->nsens)];
 	if (rng_unit(&g->r) < BACKSCATTER) {
 		const struct source *s = &g->bg.s[rng_pick(&g->r, g->bg.cdf, g->bg.n)];
-		int rc = emit(g, ts, usec, s, sensor, 6, (uint16_t)(rng_unit(&g->r) < 0.5 ? 80 : 443), 1);
+		int rc = emit(g, ts, usec, s, sensor, 6,
+		              (uint16_t)(rng_unit(&g->r) < 0.5 ? 80 : 443), 1);
 		return rc < 0 ? rc : 1;
 	}
 	uint16_t si = pick_service(g);
@@ -301,7 +313,7 @@ static double port_daily(const struct gen *g, uint16_t proto, uint16_t port)
 			w = services[i].w;
 	}
 	double share = w > 0 ? (1 - TAIL_SHARE) * (1 - BACKSCATTER) * w / tot
-			     : TAIL_SHARE / 65535.0 * 10; /* tail ports: give them some floor */
+	                     : TAIL_SHARE / 65535.0 * 10; /* tail ports: give them some floor */
 	return g->o->rate * share;
 }
 
@@ -324,7 +336,7 @@ static int events_hour(struct gen *g, int64_t hour, struct pool *pools)
 		if (shape <= 0)
 			continue;
 		double daily = e->share > 0 ? e->share * g->o->rate
-					    : (e->x - 1) * port_daily(g, e->proto[0], e->port[0]);
+		                            : (e->x - 1) * port_daily(g, e->proto[0], e->port[0]);
 		double lambda = daily / 24.0 * shape * rhythm(hour);
 		long n = rng_poisson(&g->r, lambda);
 		for (long k = 0; k < n; k++) {
@@ -335,13 +347,15 @@ static int events_hour(struct gen *g, int64_t hour, struct pool *pools)
 				uint32_t a = (uint32_t)rng_next(&g->r) | 0x01000000u;
 				memset(&spoof, 0, sizeof spoof);
 				spoof.addr[10] = spoof.addr[11] = 0xff;
-				spoof.addr[12] = (uint8_t)(a >> 24), spoof.addr[13] = (uint8_t)(a >> 16);
+				spoof.addr[12] = (uint8_t)(a >> 24),
+				spoof.addr[13] = (uint8_t)(a >> 16);
 				spoof.addr[14] = (uint8_t)(a >> 8), spoof.addr[15] = (uint8_t)a;
 				s = &spoof;
 			}
 			int j = e->nports > 1 ? (int)rng_below(&g->r, (uint64_t)e->nports) : 0;
-			unsigned sensor = e->kind == DS_EV_LOCAL ? (unsigned)e->sensor
-								 : g->sens[rng_below(&g->r, g->nsens)];
+			unsigned sensor = e->kind == DS_EV_LOCAL
+			                          ? (unsigned)e->sensor
+			                          : g->sens[rng_below(&g->r, g->nsens)];
 			uint32_t usec = (uint32_t)rng_below(&g->r, 1000000);
 			int64_t ts = hour * 3600 + (int64_t)rng_below(&g->r, 3600);
 			int rc = emit(g, ts, usec, s, sensor, e->proto[j], e->port[j], 0);
@@ -361,7 +375,8 @@ static int run(struct gen *g, struct pool *pools)
 		/* background packets in time order across the hour */
 		for (long k = 0; k < n;) {
 			int64_t off = (int64_t)((double)k * 3600.0 / (double)n);
-			int rc = background(g, h * 3600 + off, (uint32_t)rng_below(&g->r, 999000), n - k);
+			int rc = background(g, h * 3600 + off, (uint32_t)rng_below(&g->r, 999000),
+			                    n - k);
 			if (rc < 0)
 				return rc;
 			k += rc;
@@ -393,7 +408,8 @@ long long ds_synth_write(const struct ds_synth_opts *o, const struct ds_config *
 		goto out;
 	}
 	if (!o->geoip || !*o->geoip) {
-		rc = ds_fail(DS_E_USAGE, "synth needs a GeoIP database (--geoip or geoip = in the config)");
+		rc = ds_fail(DS_E_USAGE,
+		             "synth needs a GeoIP database (--geoip or geoip = in the config)");
 		goto out;
 	}
 	if ((rc = ds_geo_open(&g.geo, o->geoip)) < 0 ||
@@ -401,9 +417,11 @@ long long ds_synth_write(const struct ds_synth_opts *o, const struct ds_config *
 	    (rc = make_subpools(&g)) < 0)
 		goto out;
 	for (int i = 0; i < o->nev; i++)
-		if ((rc = make_pool(&g, &pools[i], o->ev[i].kind == DS_EV_LOCAL ? 300
-						   : o->ev[i].kind == DS_EV_SPOOFED ? 1 : 3000,
-				    o->ev[i].cc, 1.5)) < 0)
+		if ((rc = make_pool(&g, &pools[i],
+		                    o->ev[i].kind == DS_EV_LOCAL     ? 300
+		                    : o->ev[i].kind == DS_EV_SPOOFED ? 1
+		                                                     : 3000,
+		                    o->ev[i].cc, 1.5)) < 0)
 			goto out;
 	if ((rc = ds_pcapw_open(&g.w, o->out, 1)) < 0)
 		goto out;

@@ -72,7 +72,8 @@ int ds_config_add_prefix(struct ds_config *cfg, unsigned idx, const char *text)
 		errno = 0;
 		len = strtol(slash + 1, &end, 10);
 		if (errno || *end || end == slash + 1 || len < 0 || len > maxlen)
-			return ds_fail(DS_E_CONFIG, "bad prefix length in '%s' (0 to %d)", text, maxlen);
+			return ds_fail(DS_E_CONFIG, "bad prefix length in '%s' (0 to %d)", text,
+			               maxlen);
 	}
 	p.len = (uint8_t)(v4 ? len + 96 : len);
 	for (int bit = p.len; bit < 128; bit++)
@@ -80,8 +81,8 @@ int ds_config_add_prefix(struct ds_config *cfg, unsigned idx, const char *text)
 			return ds_fail(DS_E_CONFIG, "prefix '%s' has host bits set", text);
 	for (unsigned i = 0; i < cfg->nprefixes; i++)
 		if (cfg->prefixes[i].len == p.len && !memcmp(cfg->prefixes[i].addr, p.addr, 16))
-			return ds_fail(DS_E_CONFIG, "prefix '%s' is already given to sensor %s", text,
-				       cfg->sensors[cfg->prefixes[i].sensor].name);
+			return ds_fail(DS_E_CONFIG, "prefix '%s' is already given to sensor %s",
+			               text, cfg->sensors[cfg->prefixes[i].sensor].name);
 	if (cfg->nprefixes >= DS_MAX_PREFIXES)
 		return ds_fail(DS_E_LIMIT, "more than %d prefixes", DS_MAX_PREFIXES);
 	struct ds_prefix *n = realloc(cfg->prefixes, (cfg->nprefixes + 1) * sizeof *n);
@@ -114,13 +115,16 @@ static int set_str(char *dst, size_t cap, const char *v)
 static int apply(struct ds_config *cfg, int sensor, const char *k, const char *v)
 {
 	if (sensor < 0) {
-		static const struct { const char *key; size_t off, cap; } keys[] = {
-			{"db", offsetof(struct ds_config, db), sizeof cfg->db},
-			{"geoip", offsetof(struct ds_config, geoip), sizeof cfg->geoip},
-			{"asn", offsetof(struct ds_config, asn), sizeof cfg->asn},
-			{"services", offsetof(struct ds_config, services), sizeof cfg->services},
-			{"countries", offsetof(struct ds_config, countries), sizeof cfg->countries},
-			{"tz", offsetof(struct ds_config, tz), sizeof cfg->tz},
+		static const struct {
+			const char *key;
+			size_t off, cap;
+		} keys[] = {
+		        {"db", offsetof(struct ds_config, db), sizeof cfg->db},
+		        {"geoip", offsetof(struct ds_config, geoip), sizeof cfg->geoip},
+		        {"asn", offsetof(struct ds_config, asn), sizeof cfg->asn},
+		        {"services", offsetof(struct ds_config, services), sizeof cfg->services},
+		        {"countries", offsetof(struct ds_config, countries), sizeof cfg->countries},
+		        {"tz", offsetof(struct ds_config, tz), sizeof cfg->tz},
 		};
 		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 			if (strcmp(k, keys[i].key) == 0) {
@@ -134,10 +138,12 @@ static int apply(struct ds_config *cfg, int sensor, const char *k, const char *v
 		return ds_config_add_prefix(cfg, (unsigned)sensor, v);
 	if (strcmp(k, "alias") == 0) {
 		if (set_str(cfg->sensors[sensor].alias, DS_MAX_NAME, v) < 0)
-			return ds_fail(DS_E_CONFIG, "alias too long (max %d bytes)", DS_MAX_NAME - 1);
+			return ds_fail(DS_E_CONFIG, "alias too long (max %d bytes)",
+			               DS_MAX_NAME - 1);
 		return 0;
 	}
-	return ds_fail(DS_E_CONFIG, "unknown key '%s' in [sensor %s]", k, cfg->sensors[sensor].name);
+	return ds_fail(DS_E_CONFIG, "unknown key '%s' in [sensor %s]", k,
+	               cfg->sensors[sensor].name);
 }
 
 static int section(struct ds_config *cfg, char *s, int *sensor)
@@ -155,7 +161,8 @@ static int section(struct ds_config *cfg, char *s, int *sensor)
 		char *name = trim(s + 6);
 		for (char *c = name; *c; c++)
 			if (isspace((unsigned char)*c) || !isprint((unsigned char)*c))
-				return ds_fail(DS_E_CONFIG, "sensor name '%s' must be one printable word", name);
+				return ds_fail(DS_E_CONFIG,
+				               "sensor name '%s' must be one printable word", name);
 		if (strcmp(name, "unattributed") == 0)
 			return ds_fail(DS_E_CONFIG, "'unattributed' is reserved");
 		if (ds_config_find_sensor(cfg, name) >= 0)
@@ -182,7 +189,7 @@ int ds_config_load(struct ds_config *cfg, const char *path)
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
 			rc = ds_fail(DS_E_CONFIG, "%s:%u: line longer than %d bytes", path, lineno,
-				     DS_MAX_CONFIG_LINE);
+			             DS_MAX_CONFIG_LINE);
 			break;
 		}
 		char *s = trim(line);

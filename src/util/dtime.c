@@ -63,9 +63,13 @@ void ds_format_date(int64_t day, char *out)
 
 int ds_parse_tz(const char *s, int *hours)
 {
-	static const struct { const char *name; int off; } named[] = {
-		{"UTC", 0}, {"GMT", 0}, {"Z", 0}, {"JST", 9}, {"KST", 9}, {"CST", 8},
-		{"Asia/Tokyo", 9}, {"Asia/Seoul", 9}, {"Asia/Shanghai", 8}, {"Etc/UTC", 0},
+	static const struct {
+		const char *name;
+		int off;
+	} named[] = {
+	        {"UTC", 0},           {"GMT", 0},     {"Z", 0},          {"JST", 9},
+	        {"KST", 9},           {"CST", 8},     {"Asia/Tokyo", 9}, {"Asia/Seoul", 9},
+	        {"Asia/Shanghai", 8}, {"Etc/UTC", 0},
 	};
 	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
 		if (strcasecmp(s, named[i].name) == 0) {
@@ -101,7 +105,8 @@ int ds_parse_tz(const char *s, int *hours)
 	return 0;
 bad:
 	return ds_fail(DS_E_USAGE,
-		       "bad time zone '%s' (want UTC, JST or a whole-hour offset such as +09:00)", s);
+	               "bad time zone '%s' (want UTC, JST or a whole-hour offset such as +09:00)",
+	               s);
 }
 
 int ds_parse_quarter(const char *s, int64_t *first, int64_t *last)

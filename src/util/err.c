@@ -6,7 +6,7 @@
 
 static const char *const msgs[DS_E__COUNT] = {
 #define DS__X(name, msg) [DS_E_##name] = msg,
-	DS_ERRORS(DS__X)
+        DS_ERRORS(DS__X)
 #undef DS__X
 };
 

@@ -74,8 +74,12 @@ static void ip6(const char *s, uint8_t out[16])
 /* An Ethernet frame from pkt_build. */
 static struct frame eth(int64_t ts, const char *src, const char *dst, uint8_t proto, uint16_t dport)
 {
-	struct pkt_spec ps = {.proto = proto, .sport = 40000, .dport = dport, .tcp_flags = 2,
-			      .ipid = 7, .seq = 1};
+	struct pkt_spec ps = {.proto = proto,
+	                      .sport = 40000,
+	                      .dport = dport,
+	                      .tcp_flags = 2,
+	                      .ipid = 7,
+	                      .seq = 1};
 	struct frame fr = {.ts = ts};
 	ps.v6 = strchr(src, ':') != NULL;
 	(ps.v6 ? ip6 : ip4)(src, ps.src);
@@ -147,7 +151,7 @@ static struct frame ext6(struct frame in, int frag)
 	uint8_t *ip = out.d + 14, nh = in.d[14 + 6];
 	uint8_t ext[24];
 	int n = 0;
-	uint8_t hbh[8] = {60, 0, 1, 4, 0, 0, 0, 0};         /* -> dest opts */
+	uint8_t hbh[8] = {60, 0, 1, 4, 0, 0, 0, 0}; /* -> dest opts */
 	uint8_t dst[8] = {(uint8_t)(frag >= 0 ? 44 : nh), 0, 1, 4, 0, 0, 0, 0};
 	unsigned fo = frag > 0 ? (unsigned)frag << 3 : 0;
 	uint8_t fh[8] = {nh, 0, (uint8_t)(fo >> 8), (uint8_t)(fo & 0xf8), 0, 0, 0, 9};
@@ -224,7 +228,8 @@ static void ethernet_fixture(const char *dir)
 	char name[64];
 	for (int be = 0; be < 2; be++)
 		for (int ns = 0; ns < 2; ns++) {
-			snprintf(name, sizeof name, "eth-%s-%s.pcap", be ? "be" : "le", ns ? "ns" : "us");
+			snprintf(name, sizeof name, "eth-%s-%s.pcap", be ? "be" : "le",
+			         ns ? "ns" : "us");
 			write_all(pcap_open(dir, name, 1, be, ns), fr, n, be, ns);
 		}
 }
@@ -233,7 +238,7 @@ static void fragment_fixture(const char *dir)
 {
 	struct frame fr[8];
 	int n = 0;
-	fr[n++] = frag4(eth(T0, "8.8.8.8", "198.51.100.10", 17, 53), 0, 1);   /* first: has ports */
+	fr[n++] = frag4(eth(T0, "8.8.8.8", "198.51.100.10", 17, 53), 0, 1); /* first: has ports */
 	fr[n++] = frag4(eth(T0 + 1, "8.8.8.8", "198.51.100.10", 17, 53), 185, 1);
 	fr[n++] = frag4(eth(T0 + 2, "8.8.8.8", "198.51.100.10", 17, 53), 370, 0);
 	fr[n++] = ext6(eth(T0 + 3, "2001:4860:4860::8888", "2001:db8:100::5", 17, 500), 0);
@@ -247,7 +252,8 @@ static void linktype_fixtures(const char *dir)
 	int n = mixed(base, T0 + 86400);
 	/* SLL: 16 bytes, protocol at 14 */
 	for (int i = 0; i < n; i++) {
-		uint8_t h[16] = {0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0, 1, 0, base[i].d[12], base[i].d[13]};
+		uint8_t h[16] = {
+		        0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0, 1, 0, base[i].d[12], base[i].d[13]};
 		fr[i] = relink(base[i], h, 16);
 	}
 	write_all(pcap_open(dir, "sll.pcap", 113, 0, 0), fr, n, 0, 0);
@@ -381,7 +387,22 @@ static void pcapng_fixture(const char *dir)
 			fr = relink(base[i], NULL, 0);
 			ts = (uint64_t)fr.ts * 1000000ull + 5;
 		} else {
-			uint8_t h[16] = {0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 0, 1, 0, base[i].d[12], base[i].d[13]};
+			uint8_t h[16] = {0,
+			                 0,
+			                 0,
+			                 1,
+			                 0,
+			                 6,
+			                 2,
+			                 0,
+			                 0,
+			                 0,
+			                 0,
+			                 0,
+			                 1,
+			                 0,
+			                 base[i].d[12],
+			                 base[i].d[13]};
 			fr = relink(base[i], h, 16);
 			ts = (uint64_t)fr.ts * 1000ull + 5;
 		}

@@ -67,9 +67,10 @@ static const char *write_tmp(const char *text)
 TEST(config_parses_the_documented_syntax)
 {
 	struct ds_config c;
-	const char *p = write_tmp("# comment\n[darkscope]\ndb = x.db\ngeoip = /g.mmdb\n\n"
-				  "[sensor tokyo-1]\nprefix = 198.51.100.0/24\nprefix = 2001:db8:100::/48\n"
-				  "alias = Domestic sensor 1\n[sensor b]\nprefix=10.0.0.0/8\n");
+	const char *p =
+	        write_tmp("# comment\n[darkscope]\ndb = x.db\ngeoip = /g.mmdb\n\n"
+	                  "[sensor tokyo-1]\nprefix = 198.51.100.0/24\nprefix = 2001:db8:100::/48\n"
+	                  "alias = Domestic sensor 1\n[sensor b]\nprefix=10.0.0.0/8\n");
 	CHECK_INT(ds_config_init(&c), ==, 0);
 	CHECK_INT(ds_config_load(&c, p), ==, 0);
 	CHECK_STR(c.db, "x.db");
@@ -87,16 +88,20 @@ TEST(config_parses_the_documented_syntax)
 
 TEST(config_errors_name_file_and_line)
 {
-	static const struct { const char *text, *want; } bad[] = {
-		{"[darkscope]\nbogus = 1\n", ":2: unknown key 'bogus'"},
-		{"[sensor a]\nprefix = 198.51.100.1/24\n", ":2: prefix '198.51.100.1/24' has host bits set"},
-		{"[sensor a]\nprefix = 300.1.1.0/24\n", ":2: bad IPv4 prefix"},
-		{"[sensor a]\nprefix = 10.0.0.0/33\n", ":2: bad prefix length"},
-		{"[sensor a]\n[sensor a]\n", ":2: sensor 'a' defined twice"},
-		{"x = 1\n", ":1: key outside any section"},
-		{"[darkscope\n", ":1: section header must end"},
-		{"[sensor a]\nprefix = 10.0.0.0/8\n[sensor b]\nprefix = 10.0.0.0/8\n", ":4: prefix '10.0.0.0/8' is already given to sensor a"},
-		{"[other]\n", ":1: unknown section [other]"},
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+	        {"[darkscope]\nbogus = 1\n", ":2: unknown key 'bogus'"},
+	        {"[sensor a]\nprefix = 198.51.100.1/24\n",
+	         ":2: prefix '198.51.100.1/24' has host bits set"},
+	        {"[sensor a]\nprefix = 300.1.1.0/24\n", ":2: bad IPv4 prefix"},
+	        {"[sensor a]\nprefix = 10.0.0.0/33\n", ":2: bad prefix length"},
+	        {"[sensor a]\n[sensor a]\n", ":2: sensor 'a' defined twice"},
+	        {"x = 1\n", ":1: key outside any section"},
+	        {"[darkscope\n", ":1: section header must end"},
+	        {"[sensor a]\nprefix = 10.0.0.0/8\n[sensor b]\nprefix = 10.0.0.0/8\n",
+	         ":4: prefix '10.0.0.0/8' is already given to sensor a"},
+	        {"[other]\n", ":1: unknown section [other]"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct ds_config c;
@@ -129,7 +134,8 @@ TEST(sensor_longest_prefix_wins)
 {
 	struct ds_config c;
 	ds_config_init(&c);
-	int a = ds_config_add_sensor(&c, "wide", NULL), b = ds_config_add_sensor(&c, "narrow", NULL);
+	int a = ds_config_add_sensor(&c, "wide", NULL),
+	    b = ds_config_add_sensor(&c, "narrow", NULL);
 	CHECK_INT(ds_config_add_prefix(&c, (unsigned)a, "198.51.0.0/16"), ==, 0);
 	CHECK_INT(ds_config_add_prefix(&c, (unsigned)b, "198.51.100.128/25"), ==, 0);
 	CHECK_INT(ds_config_add_prefix(&c, (unsigned)b, "2001:db8:100::/48"), ==, 0);
@@ -188,9 +194,11 @@ TEST(sketch_within_two_percent)
 		struct ds_sketch s = {0};
 		for (uint64_t i = 0; i < sizes[k]; i++)
 			ds_sketch_add(&s, mix32(i * 7919 + k));
-		double est = (double)ds_sketch_count(&s), err = (est - (double)sizes[k]) / (double)sizes[k];
+		double est = (double)ds_sketch_count(&s),
+		       err = (est - (double)sizes[k]) / (double)sizes[k];
 		if (err > 0.02 || err < -0.02)
-			UNIT_FAIL("n=%llu estimate %.0f (%.2f%%)", (unsigned long long)sizes[k], est, err * 100);
+			UNIT_FAIL("n=%llu estimate %.0f (%.2f%%)", (unsigned long long)sizes[k],
+			          est, err * 100);
 		ds_sketch_free(&s);
 	}
 }

@@ -22,7 +22,8 @@ static struct ds_row *make_rows(size_t n)
 {
 	struct ds_row *r = calloc(n, sizeof *r);
 	for (size_t i = 0; i < n; i++) {
-		r[i].key = ds_key((unsigned)(i % 3), (unsigned)(i % 5) * 40, 6, (uint32_t)(i * 13 % 65536));
+		r[i].key = ds_key((unsigned)(i % 3), (unsigned)(i % 5) * 40, 6,
+		                  (uint32_t)(i * 13 % 65536));
 		r[i].packets = i + 1;
 		size_t ns = i == 0 ? 3000 : i % 7 + 1;
 		for (size_t k = 0; k < ns; k++)

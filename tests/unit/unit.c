@@ -54,7 +54,9 @@ int main(int argc, char **argv)
 		} else {
 			fail++;
 			printf("not ok - %s%s\n", tests[i].name,
-			       WIFSIGNALED(st) ? (WTERMSIG(st) == SIGALRM ? " (timeout)" : " (crashed)") : "");
+			       WIFSIGNALED(st)
+			               ? (WTERMSIG(st) == SIGALRM ? " (timeout)" : " (crashed)")
+			               : "");
 		}
 	}
 	printf("%d passed, %d failed\n", pass, fail);
