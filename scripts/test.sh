@@ -27,5 +27,18 @@ fi
 run gcc CC=gcc B=build
 run clang CC=clang B=build-clang OPT="-O2 -g"
 run "asan+ubsan" CC=clang SAN=1
+
+# ThreadSanitizer over the tests that run files in parallel
+echo "=== tsan"
+if make CC=clang B=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread \
+     -j"$(nproc)" all units >/dev/null 2>&1; then
+  out=$(B=build-tsan DS="$PWD/build-tsan/darkscope" ROOT="$PWD" \
+        TSAN_OPTIONS="halt_on_error=1:exitcode=66" bash tests/e2e/store.sh 2>&1)
+  echo "$out" | sed 's/^ok - /ok - tsan: /; s/^not ok - /not ok - tsan: /'
+  total_pass=$((total_pass + $(grep -c '^ok - ' <<<"$out")))
+  total_fail=$((total_fail + $(grep -c '^not ok - ' <<<"$out")))
+else
+  echo "not ok - tsan build failed"; total_fail=$((total_fail+1))
+fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -68,8 +68,9 @@ struct ds_row {
 	size_t enclen;
 };
 
-/* Receives the rows of one finished hour, sorted by key.  The rows (and their
- * sketches) stay owned by the caller.  Returns 0 or a negative code. */
+/* Receives the rows of one finished hour, sorted by key.  The rows array stays
+ * the caller's; the sketches too when it returns 0, while a return of 1 says
+ * the callback took the sketches (it frees them).  Negative: an error. */
 typedef int (*ds_emit_fn)(void *ctx, int32_t hour, const struct ds_row *rows, size_t n);
 
 struct ds_agg__hour;

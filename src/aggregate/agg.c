@@ -50,12 +50,14 @@ int ds_agg_init(struct ds_agg *a, size_t max_keys, size_t max_bytes, ds_emit_fn 
 	return 0;
 }
 
-static void hour_free(struct ds_agg *a, struct ds_agg__hour *h)
+/* Free an hour; its sketches too unless the emit callback took them. */
+static void hour_free(struct ds_agg *a, struct ds_agg__hour *h, int taken)
 {
 	for (size_t i = 0; i < h->cap; i++)
 		if (h->tab[i].key) {
 			a->sk_bytes -= sketch_bytes(h->tab[i].sk.cap);
-			ds_sketch_free(&h->tab[i].sk);
+			if (!taken)
+				ds_sketch_free(&h->tab[i].sk);
 		}
 	a->n -= h->n;
 	free(h->tab);
@@ -96,12 +98,13 @@ static int flush_upto(struct ds_agg *a, int32_t cutoff)
 	int rc = 0;
 	while (a->hours && a->hours->hour <= cutoff) {
 		struct ds_agg__hour *h = a->hours;
-		if (rc == 0)
-			rc = emit_hour(a, h);
+		int taken = 0;
+		if (rc == 0 && (rc = emit_hour(a, h)) > 0)
+			taken = 1, rc = 0;
 		a->hours = h->next;
 		if (a->last == h)
 			a->last = NULL;
-		hour_free(a, h);
+		hour_free(a, h, taken);
 	}
 	if (rc < 0 && !a->err)
 		a->err = rc;
@@ -228,7 +231,7 @@ void ds_agg_free(struct ds_agg *a)
 	while (a->hours) {
 		struct ds_agg__hour *h = a->hours;
 		a->hours = h->next;
-		hour_free(a, h);
+		hour_free(a, h, 0);
 	}
 	a->last = NULL;
 }

@@ -21,6 +21,7 @@
 struct shared {
 	struct ds_store *st;
 	struct ds_writer *writer;         /* of the current group */
+	int readers;                      /* files read at once in the current group */
 	pthread_mutex_t mu;               /* guards t_rollup */
 	double t_rollup, t_store, t_days; /* seconds spent, for -v */
 	const struct ds_ingest_opts *o;
@@ -54,6 +55,12 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 	struct job *j = ctx;
 	struct shared *sh = j->sh;
 	struct ds_hourpkg *pkg;
+	if (sh->readers == 1) { /* one reader: the writer thread has the time to roll up */
+		int rc = ds_hourpkg_raw(hour, rows, n, &pkg);
+		if (rc == 0)
+			rc = ds_writer_put(sh->writer, pkg);
+		return rc < 0 ? rc : 1;
+	}
 	double t0 = now();
 	int rc = ds_hourpkg_make(hour, rows, n, &pkg);
 	if (rc < 0)
@@ -195,7 +202,8 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 		return rc;
 	for (int i = 0; i < n; i++)
 		jobs[i]->reader = i;
-	if ((rc = ds_writer_start(&sh->writer, st, n, 3)) < 0) {
+	sh->readers = n;
+	if ((rc = ds_writer_start(&sh->writer, st, n, 4)) < 0) {
 		st->ops->rollback(st);
 		return rc;
 	}

@@ -18,10 +18,21 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#define NWORKERS 2 /* hours rolled up at once; the store itself is one at a time */
+
+struct worker {
+	struct ds_writer *w;
+	int id;
+	pthread_t tid;
+	int started;
+};
+
 struct ds_writer {
 	struct ds_store *st;
-	pthread_t tid;
-	pthread_mutex_t mu;
+	struct worker workers[NWORKERS];
+	int32_t busy[NWORKERS];  /* the hour each worker is on (INT32_MIN: none) */
+	pthread_mutex_t smu;     /* the store, days[] */
+	pthread_mutex_t mu;      /* the queue, seen[], busy[], counters */
 	pthread_cond_t more, room;
 	struct ds_hourpkg *head, *tail;
 	size_t pending, max_pending;
@@ -67,10 +78,31 @@ int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds
 	return 0;
 }
 
+int ds_hourpkg_raw(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out)
+{
+	struct ds_hourpkg *p = calloc(1, sizeof *p);
+	if (p && !(p->raw = malloc((n + 1) * sizeof *p->raw))) {
+		free(p);
+		p = NULL;
+	}
+	if (!p) {
+		for (size_t i = 0; i < n; i++) /* the sketches are ours now */
+			ds_sketch_free((struct ds_sketch *)&rows[i].sk);
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	}
+	memcpy(p->raw, rows, n * sizeof *rows);
+	p->nraw = n;
+	p->hour = hour;
+	*out = p;
+	return 0;
+}
+
 void ds_hourpkg_free(struct ds_hourpkg *p)
 {
 	if (!p)
 		return;
+	if (p->raw)
+		ds_rows_free(p->raw, p->nraw);
 	ds_rollups_free(&p->r); /* frees rows[DS_DIM_ALL] too */
 	ds_buf_free(&p->fine_enc);
 	free(p);
@@ -99,23 +131,33 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
 
 /* Has every reader that wrote to d moved past it?  (A reader that comes
  * back to a built day marks it due again, so this only decides when.) */
-static int settled(const struct ds_writer *w, const struct day *d)
+static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t *busy,
+		   const struct day *d)
 {
 	for (int r = 0; r < w->nreaders; r++)
 		if ((d->readers >> r & 1) &&
-		    (int64_t)w->seen[r] <= (int64_t)d->day * 24 + 24 + DS_AGG_LAG_HOURS)
+		    (int64_t)seen[r] <= (int64_t)d->day * 24 + 24 + DS_AGG_LAG_HOURS)
+			return 0;
+	for (int k = 0; k < NWORKERS; k++) /* an hour of it still on its way */
+		if (busy[k] != INT32_MIN && ds_floordiv(busy[k], 24) == d->day)
 			return 0;
 	return 1;
 }
 
-/* Build the rollups of the settled days (all = 1: of every day still due). */
+/* Build the rollups of the settled days (all = 1: of every day still due).
+ * Called with smu held. */
 static int build_due(struct ds_writer *w, int all)
 {
 	int rc = 0;
+	int32_t seen[DS_MAX_THREADS], busy[NWORKERS];
+	pthread_mutex_lock(&w->mu);
+	memcpy(seen, w->seen, sizeof seen);
+	memcpy(busy, w->busy, sizeof busy);
+	pthread_mutex_unlock(&w->mu);
 	double t0 = now();
 	for (size_t i = 0; i < w->ndays && rc == 0; i++) {
 		struct day *d = &w->days[i];
-		if (d->built || (!all && !settled(w, d)))
+		if (d->built || (!all && !settled(w, seen, busy, d)))
 			continue;
 		rc = ds_store_build_days(w->st, &d->day, 1);
 		d->built = 1;
@@ -124,7 +166,26 @@ static int build_due(struct ds_writer *w, int all)
 	return rc;
 }
 
-static int store_hour(struct ds_writer *w, const struct ds_hourpkg *p)
+/* Roll a raw package up (outside the store lock). */
+static int prepare(struct ds_hourpkg *p)
+{
+	if (p->raw) { /* roll it up here: the reader had no time to */
+		struct ds_hourpkg *made;
+		int rc = ds_hourpkg_make(p->hour, p->raw, p->nraw, &made);
+		if (rc < 0)
+			return rc;
+		made->reader = p->reader;
+		ds_rows_free(p->raw, p->nraw);
+		p->raw = NULL;
+		p->r = made->r;
+		p->fine_enc = made->fine_enc;
+		free(made);
+	}
+	return 0;
+}
+
+/* Write a prepared package (with smu held). */
+static int store_hour(struct ds_writer *w, struct ds_hourpkg *p)
 {
 	int rc = note_day(w, (int32_t)ds_floordiv(p->hour, 24), p->reader);
 	for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
@@ -139,9 +200,18 @@ void ds_writer_reader_done(struct ds_writer *w, int r)
 	pthread_mutex_unlock(&w->mu);
 }
 
+static void fail(struct ds_writer *w, int rc)
+{
+	if (rc < 0 && !w->rc) {
+		w->rc = rc;
+		snprintf(w->err, sizeof w->err, "%s", ds_lasterr());
+	}
+}
+
 static void *run(void *arg)
 {
-	struct ds_writer *w = arg;
+	struct worker *me = arg;
+	struct ds_writer *w = me->w;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->head && !w->done)
@@ -155,24 +225,27 @@ static void *run(void *arg)
 		int failed = w->rc;
 		if (w->seen[p->reader] != INT32_MAX) /* where the reader is now */
 			w->seen[p->reader] = p->hour;
+		w->busy[me->id] = p->hour;
 		pthread_mutex_unlock(&w->mu);
-		/* seen[] is written under the lock but read by this thread only */
 		double t0 = now();
-		int rc = failed ? 0 : store_hour(w, p);
+		int rc = failed ? 0 : prepare(p);
+		if (rc == 0 && !failed) {
+			pthread_mutex_lock(&w->smu);
+			rc = store_hour(w, p);
+			pthread_mutex_lock(&w->mu);
+			w->busy[me->id] = INT32_MIN;
+			pthread_mutex_unlock(&w->mu);
+			if (rc == 0)
+				rc = build_due(w, 0);
+			pthread_mutex_unlock(&w->smu);
+		}
 		ds_hourpkg_free(p);
 		double t1 = now();
 		pthread_mutex_lock(&w->mu);
+		w->busy[me->id] = INT32_MIN;
 		w->seconds += t1 - t0;
-		if (rc == 0 && !failed) { /* seen[] only changes under the lock */
-			pthread_mutex_unlock(&w->mu);
-			rc = build_due(w, 0);
-			pthread_mutex_lock(&w->mu);
-		}
 		w->pending--;
-		if (rc < 0 && !w->rc) {
-			w->rc = rc;
-			snprintf(w->err, sizeof w->err, "%s", ds_lasterr());
-		}
+		fail(w, rc);
 		pthread_cond_broadcast(&w->room);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -190,10 +263,18 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 		w->seen[r] = INT32_MIN;
 	w->max_pending = max_pending ? max_pending : 4;
 	pthread_mutex_init(&w->mu, NULL);
+	pthread_mutex_init(&w->smu, NULL);
 	pthread_cond_init(&w->more, NULL);
 	pthread_cond_init(&w->room, NULL);
-	if (pthread_create(&w->tid, NULL, run, w) != 0) {
-		free(w);
+	for (int k = 0; k < NWORKERS; k++) {
+		w->busy[k] = INT32_MIN;
+		w->workers[k] = (struct worker){.w = w, .id = k};
+		w->workers[k].started =
+			pthread_create(&w->workers[k].tid, NULL, run, &w->workers[k]) == 0;
+	}
+	if (!w->workers[0].started) {
+		double a = 0, b = 0;
+		ds_writer_finish(w, &a, &b);
 		return ds_fail(DS_E_NOMEM, "cannot start the store writer thread");
 	}
 	*out = w;
@@ -228,9 +309,11 @@ int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seco
 {
 	pthread_mutex_lock(&w->mu);
 	w->done = 1;
-	pthread_cond_signal(&w->more);
+	pthread_cond_broadcast(&w->more);
 	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->tid, NULL);
+	for (int k = 0; k < NWORKERS; k++)
+		if (w->workers[k].started)
+			pthread_join(w->workers[k].tid, NULL);
 	int rc = w->rc;
 	if (rc == 0)
 		rc = build_due(w, 1);
@@ -240,6 +323,7 @@ int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seco
 	*day_seconds += w->dayseconds;
 	free(w->days);
 	pthread_mutex_destroy(&w->mu);
+	pthread_mutex_destroy(&w->smu);
 	pthread_cond_destroy(&w->more);
 	pthread_cond_destroy(&w->room);
 	free(w);

@@ -17,6 +17,8 @@
 struct ds_hourpkg {
 	int32_t hour;
 	int reader; /* which reader sent it */
+	struct ds_row *raw; /* not rolled up yet: fine rows with their sketches */
+	size_t nraw;
 	struct ds_rollups r;
 	struct ds_buf fine_enc;
 	struct ds_hourpkg *next;
@@ -24,6 +26,9 @@ struct ds_hourpkg {
 
 /* Build the package of one hour from its fine rows (sketches in memory). */
 int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
+
+/* A package that the writer rolls up itself: takes the rows' sketches. */
+int ds_hourpkg_raw(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
 void ds_hourpkg_free(struct ds_hourpkg *p);
 
 struct ds_writer;
