@@ -30,9 +30,9 @@ struct worker {
 struct ds_writer {
 	struct ds_store *st;
 	struct worker workers[NWORKERS];
-	int32_t busy[NWORKERS];  /* the hour each worker is on (INT32_MIN: none) */
-	pthread_mutex_t smu;     /* the store, days[] */
-	pthread_mutex_t mu;      /* the queue, seen[], busy[], counters */
+	int32_t busy[NWORKERS]; /* the hour each worker is on (INT32_MIN: none) */
+	pthread_mutex_t smu;    /* the store, days[] */
+	pthread_mutex_t mu;     /* the queue, seen[], busy[], counters */
 	pthread_cond_t more, room;
 	struct ds_hourpkg *head, *tail;
 	size_t pending, max_pending;
@@ -132,7 +132,7 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
 /* Has every reader that wrote to d moved past it?  (A reader that comes
  * back to a built day marks it due again, so this only decides when.) */
 static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t *busy,
-		   const struct day *d)
+                   const struct day *d)
 {
 	for (int r = 0; r < w->nreaders; r++)
 		if ((d->readers >> r & 1) &&
@@ -270,7 +270,7 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 		w->busy[k] = INT32_MIN;
 		w->workers[k] = (struct worker){.w = w, .id = k};
 		w->workers[k].started =
-			pthread_create(&w->workers[k].tid, NULL, run, &w->workers[k]) == 0;
+		        pthread_create(&w->workers[k].tid, NULL, run, &w->workers[k]) == 0;
 	}
 	if (!w->workers[0].started) {
 		double a = 0, b = 0;

@@ -16,7 +16,7 @@
  * sketches encoded into fine_enc). */
 struct ds_hourpkg {
 	int32_t hour;
-	int reader; /* which reader sent it */
+	int reader;         /* which reader sent it */
 	struct ds_row *raw; /* not rolled up yet: fine rows with their sketches */
 	size_t nraw;
 	struct ds_rollups r;
