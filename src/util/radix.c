@@ -1,96 +1,68 @@
-/* radix.c - byte-wise LSD radix sorts. */
+/* radix.c - byte-wise LSD radix sorts, one body for every element type.
+ * Passes whose byte is the same in every key are skipped. */
 #include "darkscope/radix.h"
 
 #include <string.h>
 
+/* Sorts a[0..n) of TYPE by the unsigned key KEY(x) of NBYTES bytes, using
+ * tmp; the result ends in a. */
+#define DS__RADIX(name, TYPE, KEY, NBYTES)                                               \
+	static void name(TYPE *a, TYPE *tmp, size_t n)                                   \
+	{                                                                                \
+		size_t cnt[NBYTES][256];                                                 \
+		memset(cnt, 0, sizeof cnt);                                              \
+		for (size_t i = 0; i < n; i++)                                           \
+			for (int b = 0; b < (NBYTES); b++)                               \
+				cnt[b][(KEY(a[i]) >> (8 * b)) & 0xff]++;                 \
+		TYPE *src = a, *dst = tmp;                                               \
+		for (int b = 0; b < (NBYTES); b++) {                                     \
+			if (cnt[b][(KEY(a[0]) >> (8 * b)) & 0xff] == n)                  \
+				continue; /* every key has this byte */                  \
+			size_t pos = 0;                                                  \
+			for (int v = 0; v < 256; v++) {                                  \
+				size_t c = cnt[b][v];                                    \
+				cnt[b][v] = pos;                                         \
+				pos += c;                                                \
+			}                                                                \
+			for (size_t i = 0; i < n; i++)                                   \
+				dst[cnt[b][(KEY(src[i]) >> (8 * b)) & 0xff]++] = src[i]; \
+			TYPE *t = src;                                                   \
+			src = dst;                                                       \
+			dst = t;                                                         \
+		}                                                                        \
+		if (src != a)                                                            \
+			memcpy(a, src, n * sizeof *a);                                   \
+	}
+
+#define KV_KEY(x)   ((x).key)
+#define SELF_KEY(x) (x)
+DS__RADIX(sort_kv, struct ds_kv, KV_KEY, 8)
+DS__RADIX(sort_u64, uint64_t, SELF_KEY, 8)
+DS__RADIX(sort_u32, uint32_t, SELF_KEY, 4)
+
 void ds_radix_sort(struct ds_kv *a, struct ds_kv *tmp, size_t n)
 {
-	if (n < 2)
-		return;
-	size_t cnt[8][256];
-	memset(cnt, 0, sizeof cnt);
-	for (size_t i = 0; i < n; i++)
-		for (int b = 0; b < 8; b++)
-			cnt[b][(a[i].key >> (8 * b)) & 0xff]++;
-	struct ds_kv *src = a, *dst = tmp;
-	for (int b = 0; b < 8; b++) {
-		if (cnt[b][(a[0].key >> (8 * b)) & 0xff] == n)
-			continue; /* every key has this byte */
-		size_t pos = 0;
-		for (int v = 0; v < 256; v++) {
-			size_t c = cnt[b][v];
-			cnt[b][v] = pos;
-			pos += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[cnt[b][(src[i].key >> (8 * b)) & 0xff]++] = src[i];
-		struct ds_kv *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof *a);
+	if (n > 1)
+		sort_kv(a, tmp, n);
 }
 
 void ds_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n)
 {
-	if (n < 2)
-		return;
-	size_t cnt[8][256];
-	memset(cnt, 0, sizeof cnt);
-	for (size_t i = 0; i < n; i++)
-		for (int b = 0; b < 8; b++)
-			cnt[b][(a[i] >> (8 * b)) & 0xff]++;
-	uint64_t *src = a, *dst = tmp;
-	for (int b = 0; b < 8; b++) {
-		if (cnt[b][(a[0] >> (8 * b)) & 0xff] == n)
-			continue;
-		size_t pos = 0;
-		for (int v = 0; v < 256; v++) {
-			size_t c = cnt[b][v];
-			cnt[b][v] = pos;
-			pos += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[cnt[b][(src[i] >> (8 * b)) & 0xff]++] = src[i];
-		uint64_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof *a);
+	if (n > 1)
+		sort_u64(a, tmp, n);
 }
 
 void ds_radix_sort32(uint32_t *a, uint32_t *tmp, size_t n)
 {
-	if (n < 32) { /* insertion sort */
-		for (size_t i = 1; i < n; i++) {
-			uint32_t v = a[i];
-			size_t j = i;
-			for (; j > 0 && a[j - 1] > v; j--)
-				a[j] = a[j - 1];
-			a[j] = v;
-		}
+	if (n >= 32) {
+		sort_u32(a, tmp, n);
 		return;
 	}
-	size_t cnt[4][256];
-	memset(cnt, 0, sizeof cnt);
-	for (size_t i = 0; i < n; i++)
-		for (int b = 0; b < 4; b++)
-			cnt[b][(a[i] >> (8 * b)) & 0xff]++;
-	uint32_t *src = a, *dst = tmp;
-	for (int b = 0; b < 4; b++) {
-		size_t pos = 0;
-		for (int v = 0; v < 256; v++) {
-			size_t c = cnt[b][v];
-			cnt[b][v] = pos;
-			pos += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[cnt[b][(src[i] >> (8 * b)) & 0xff]++] = src[i];
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
+	for (size_t i = 1; i < n; i++) { /* few: insertion sort */
+		uint32_t v = a[i];
+		size_t j = i;
+		for (; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
 	}
-	/* four passes: the result is back in a */
 }

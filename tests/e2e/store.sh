@@ -29,9 +29,9 @@ same "skipped files leave the store unchanged" "$TMP/s1" "$TMP/s2"
 
 # SIGKILL half way through a large file
 big=$TMP/big.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 1000000 --out "$big" --quiet
+"$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 2000000 --out "$big" --quiet
 "$DS" ingest --db "$db" --geoip "$GEO" --quiet "$big" & pid=$!
-sleep 0.4
+sleep 0.3
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
 check "the ingest was killed while running (status $rc)" [ $rc -eq 137 ]
 state "$db" > "$TMP/s3"
