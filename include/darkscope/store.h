@@ -49,6 +49,9 @@ struct ds_store_ops {
 	int (*file_add)(struct ds_store *s, const struct ds_file_info *fi);
 	/* Id of sensor name, created with alias if new (alias updated if given). */
 	int (*sensor_id)(struct ds_store *s, const char *name, const char *alias, uint16_t *id);
+	/* Every ingested file, oldest first, through fn (path valid during the call). */
+	int (*files)(struct ds_store *s, int (*fn)(void *ctx, const struct ds_file_info *fi),
+	             void *ctx);
 	/* All sensors; *out owned by the caller (free). */
 	int (*sensors)(struct ds_store *s, struct ds_sensor_row **out, size_t *n);
 	/* Add rows (sorted by key, masked to dims) to the stored hour. */

@@ -18,6 +18,7 @@ int ds_cmd_ingest(struct ds_ctx *c);
 int ds_cmd_top(struct ds_ctx *c);
 int ds_cmd_series(struct ds_ctx *c);
 int ds_cmd_sensors(struct ds_ctx *c);
+int ds_cmd_files(struct ds_ctx *c);
 int ds_cmd_synth(struct ds_ctx *c);
 
 /* Print "darkscope: <last error>" and return the exit status for rc. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct q {
 	struct ds_store *st;
@@ -191,4 +192,53 @@ int ds_cmd_sensors(struct ds_ctx *c)
 	}
 	free(rows);
 	return 0;
+}
+
+struct filesctx {
+	enum ds_format fmt;
+	int n;
+};
+
+static int print_file(void *ctx, const struct ds_file_info *fi)
+{
+	struct filesctx *c = ctx;
+	char a[32], b[32];
+	time_t t0 = (time_t)fi->first_ts, t1 = (time_t)fi->last_ts;
+	struct tm tm;
+	strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
+	if (c->fmt == DS_FMT_JSON) {
+		printf("%s{\"digest\":\"%s\",\"path\":", c->n ? "," : "", fi->digest);
+		ds_json_str(stdout, fi->path);
+		printf(",\"packets\":%llu,\"first\":\"%s\",\"last\":\"%s\",\"partial\":%s}",
+		       (unsigned long long)fi->packets, a, b, fi->partial ? "true" : "false");
+	} else if (c->fmt == DS_FMT_CSV) {
+		printf("%s,%s,%llu,%s,%s,%d\n", fi->digest, fi->path,
+		       (unsigned long long)fi->packets, a, b, fi->partial);
+	} else {
+		printf("%12llu  %s  %s  %s%s\n", (unsigned long long)fi->packets, a, b, fi->path,
+		       fi->partial ? "  (partial)" : "");
+	}
+	c->n++;
+	return 0;
+}
+
+int ds_cmd_files(struct ds_ctx *c)
+{
+	struct ds_store *st;
+	struct filesctx fc = {.fmt = DS_FMT_TABLE};
+	int rc = c->args.val[OPT_FORMAT] ? ds_parse_format(c->args.val[OPT_FORMAT], &fc.fmt) : 0;
+	if (rc < 0)
+		return ds_cmd_fail(rc);
+	if ((rc = ds_cmd_store(c, &st)) != 0)
+		return rc;
+	if (fc.fmt == DS_FMT_JSON)
+		printf("{\"files\":[");
+	else if (fc.fmt == DS_FMT_CSV)
+		printf("digest,path,packets,first,last,partial\n");
+	rc = st->ops->files(st, print_file, &fc);
+	if (fc.fmt == DS_FMT_JSON)
+		printf("]}\n");
+	st->ops->close(st);
+	return rc < 0 ? ds_cmd_fail(rc) : 0;
 }

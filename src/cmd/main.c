@@ -59,7 +59,7 @@ static const struct {
 	int (*run)(struct ds_ctx *);
 } commands[] = {
         {"ingest", ds_cmd_ingest}, {"top", ds_cmd_top},         {"series", ds_cmd_series},
-        {"synth", ds_cmd_synth},   {"sensors", ds_cmd_sensors},
+        {"synth", ds_cmd_synth},   {"sensors", ds_cmd_sensors}, {"files", ds_cmd_files},
 };
 
 int main(int argc, char **argv)

@@ -35,6 +35,7 @@ static const struct {
         {"series", C_SERIES, "ports|regions|sensors", "packets per hour, day or week"},
         {"synth", C_SYNTH, "", "write a realistic darknet capture for a period"},
         {"sensors", C_SENSORS, "", "list the sensors the store knows"},
+        {"files", C_FILES, "", "list the captures ingested (digest, packets, time span)"},
 };
 
 unsigned ds_cmd_bit(const char *cmd)

@@ -193,6 +193,33 @@ static int sq_file_add(struct ds_store *b, const struct ds_file_info *fi)
 	return rc;
 }
 
+static int sq_files(struct ds_store *b, int (*fn)(void *ctx, const struct ds_file_info *fi),
+                    void *ctx)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	int rc = 0, step;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT digest, path, packets, first_ts, last_ts, partial FROM file"
+	                       " ORDER BY first_ts, path",
+	                       -1, &st, NULL))
+		return sqerr(s, "listing files");
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ds_file_info fi = {
+		        .path = (const char *)sqlite3_column_text(st, 1),
+		        .packets = (uint64_t)sqlite3_column_int64(st, 2),
+		        .first_ts = sqlite3_column_int64(st, 3),
+		        .last_ts = sqlite3_column_int64(st, 4),
+		        .partial = sqlite3_column_int(st, 5),
+		};
+		snprintf(fi.digest, sizeof fi.digest, "%s",
+		         (const char *)sqlite3_column_text(st, 0));
+		rc = fn(ctx, &fi);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int sq_sensor_id(struct ds_store *b, const char *name, const char *alias, uint16_t *id)
 {
 	struct sq *s = (struct sq *)b;
@@ -387,6 +414,7 @@ const struct ds_store_ops ds_store_sqlite = {
         .file_add = sq_file_add,
         .sensor_id = sq_sensor_id,
         .sensors = sq_sensors,
+        .files = sq_files,
         .put = sq_put,
         .scan = sq_scan,
         .span = sq_span,

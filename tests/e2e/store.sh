@@ -38,6 +38,9 @@ state "$db" > "$TMP/s3"
 same "SIGKILL half way leaves the store as before" "$TMP/s1" "$TMP/s3"
 "$DS" ingest --db "$db" --geoip "$GEO" --quiet "$big"
 check "the killed file ingests afterwards" [ "$(sqlite3 "$db" 'select count(*) from file')" = 3 ]
+want=$(tshark_frames "$FIX/eth-le-us.pcap")
+got=$("$DS" files --db "$db" --format json | jq --arg p "$FIX/eth-le-us.pcap" '.files[] | select(.path==$p) | .packets')
+check "files lists what is stored ($got packets, tshark $want)" [ "$("$DS" files --db "$db" --format json | jq '.files | length')" = 3 -a "$got" = "$want" ]
 
 # parallel = sequential = replay, byte for byte
 for j in 1 2; do
