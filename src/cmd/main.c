@@ -75,6 +75,11 @@ int main(int argc, char **argv)
 		free(c.args.pos);
 		return 2;
 	}
+	if (c.args.cmd && strcmp(c.args.cmd, "man") == 0) {
+		ds_args_man();
+		free(c.args.pos);
+		return 0;
+	}
 	if (!c.args.cmd || strcmp(c.args.cmd, "help") == 0) {
 		ds_args_help(c.args.npos ? c.args.pos[0] : NULL);
 		free(c.args.pos);

@@ -161,3 +161,57 @@ void ds_args_help(const char *cmd)
 		if (defs[i].cmds & bit)
 			opt_line(i);
 }
+
+/* Escape a help string for troff (backslashes and leading dots). */
+static void troff(const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", stdout);
+	for (; *s; s++)
+		if (*s == '\\')
+			fputs("\\e", stdout);
+		else if (*s == '-')
+			fputs("\\-", stdout);
+		else
+			putchar(*s);
+}
+
+void ds_args_man(void)
+{
+	printf(".TH DARKSCOPE 1 \"\" \"darkscope\" \"User Commands\"\n"
+	       ".SH NAME\ndarkscope \\- darknet traffic monitoring\n"
+	       ".SH SYNOPSIS\n.B darkscope\n.I COMMAND\n[options]\n.SH COMMANDS\n");
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		printf(".TP\n.B %s", cmds[i].name);
+		if (*cmds[i].args)
+			printf(" \\fI%s\\fR", cmds[i].args);
+		putchar('\n');
+		troff(cmds[i].what);
+		putchar('\n');
+	}
+	printf(".SH OPTIONS\n");
+	for (int i = 0; i < OPT__COUNT; i++) {
+		printf(".TP\n");
+		if (defs[i].shortc)
+			printf("\\fB\\-%c\\fR, ", defs[i].shortc);
+		printf("\\fB\\-\\-");
+		troff(defs[i].name);
+		printf("\\fR");
+		if (defs[i].arg)
+			printf(" \\fI%s\\fR", defs[i].arg);
+		putchar('\n');
+		troff(defs[i].help);
+		printf(" (");
+		int first = 1;
+		for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++)
+			if (defs[i].cmds & cmds[c].bit) {
+				printf("%s%s", first ? "" : ", ", cmds[c].name);
+				first = 0;
+			}
+		printf(")\n");
+	}
+	printf(".SH FILES\nThe configuration (\\-\\-config) is an INI file: [darkscope] with db, "
+	       "geoip,"
+	       " asn, services, countries, tz; one [sensor NAME] section per sensor with prefix"
+	       " (repeatable) and alias.\n.SH SEE ALSO\ntshark(1), mmdblookup(1)\n");
+}

@@ -80,6 +80,9 @@ int ds_args_parse(struct ds_args *a, int argc, char **argv);
 /* Help for cmd (NULL = overview) on stdout. */
 void ds_args_help(const char *cmd);
 
+/* The man page (troff) on stdout, from the same tables as the help. */
+void ds_args_man(void);
+
 unsigned ds_cmd_bit(const char *cmd);
 
 #endif

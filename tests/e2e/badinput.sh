@@ -97,3 +97,14 @@ for f in "$FIX"/*.pcap "$FIX"/*.pcapng; do
   done
 done
 check "$runs mutated captures: no crash, no hang" [ $crashes -eq 0 ]
+
+# the man page comes from the option table: every option is in it, and groff
+# reads it without a warning
+man=$("$DS" man)
+missing=$("$DS" help top | sed -n 's/.*--\([a-z-]*\).*/\1/p' | while read -r o; do grep -q -- "\\\\-\\\\-$o" <<<"$man" || echo "$o"; done)
+check "man page lists every option (${missing:-all there})" [ -z "$missing" ]
+if command -v groff >/dev/null; then
+  check "groff reads the man page cleanly" [ -z "$("$DS" man | groff -man -Tutf8 -ww 2>&1 >/dev/null)" ]
+else
+  skip "groff not installed"
+fi
