@@ -64,9 +64,6 @@ int ds_capture_drain(struct ds_capture *c);
 /* XXH3-128 of every raw byte read so far, as 32 hex digits + NUL. */
 void ds_capture_digest(struct ds_capture *c, char out[33]);
 
-/* Byte offset reached in the raw input, for messages. */
-uint64_t ds_capture_offset(const struct ds_capture *c);
-
 void ds_capture_close(struct ds_capture *c);
 
 /* XXH3-128 of the raw bytes of a regular file (compressed or not). */

@@ -359,11 +359,6 @@ void ds_capture_digest(struct ds_capture *c, char out[33])
 	ds_src_digest(c->src, out);
 }
 
-uint64_t ds_capture_offset(const struct ds_capture *c)
-{
-	return ds_src_pos(c->src);
-}
-
 void ds_capture_close(struct ds_capture *c)
 {
 	ds_src_close(c->src);

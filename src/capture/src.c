@@ -195,16 +195,6 @@ uint64_t ds_src_pos(const struct ds_src *s)
 	return s->kind == K_MAP ? s->mpos : s->base + s->start;
 }
 
-uint64_t ds_src_rawpos(const struct ds_src *s)
-{
-	return s->kind == K_MAP ? s->mpos : s->rawoff - (s->inlen - s->inpos);
-}
-
-const char *ds_src_kind(const struct ds_src *s)
-{
-	return s->kind == K_GZ ? "gzip" : s->kind == K_ZSTD ? "zstd" : "plain";
-}
-
 int ds_src_drain(struct ds_src *s)
 {
 	if (s->kind == K_MAP)

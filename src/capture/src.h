@@ -25,17 +25,11 @@ void ds_src_skip(struct ds_src *s, size_t n);
 /* Offset of the current position in the uncompressed stream. */
 uint64_t ds_src_pos(const struct ds_src *s);
 
-/* Offset reached in the raw (possibly compressed) input. */
-uint64_t ds_src_rawpos(const struct ds_src *s);
-
 /* Read the rest of the raw input (for the digest). */
 int ds_src_drain(struct ds_src *s);
 
 /* XXH3-128 of the raw bytes read so far, as hex. */
 void ds_src_digest(struct ds_src *s, char out[33]);
-
-/* "gzip", "zstd" or "plain". */
-const char *ds_src_kind(const struct ds_src *s);
 
 void ds_src_close(struct ds_src *s);
 

@@ -20,9 +20,10 @@
 
 struct shared {
 	struct ds_store *st;
-	struct ds_writer *writer;         /* of the current group */
-	int readers;                      /* files read at once in the current group */
-	pthread_mutex_t mu;               /* guards t_rollup */
+	struct ds_writer *writer; /* of the current group */
+	int readers;              /* files read at once in the current group */
+	pthread_mutex_t mu;       /* guards t_rollup, geo_hits, geo_misses */
+	uint64_t geo_hits, geo_misses;
 	double t_rollup, t_store, t_days; /* seconds spent, for -v */
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
@@ -167,6 +168,14 @@ static void *worker(void *arg)
 		snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
 	}
 	ds_writer_reader_done(j->sh->writer, j->reader);
+	if (geo) {
+		uint64_t h, m;
+		ds_geo_stats(geo, &h, &m);
+		pthread_mutex_lock(&j->sh->mu);
+		j->sh->geo_hits += h;
+		j->sh->geo_misses += m;
+		pthread_mutex_unlock(&j->sh->mu);
+	}
 	if (agg_ok)
 		ds_agg_free(&agg);
 	ds_geo_close(geo);
@@ -402,6 +411,8 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	res->seconds = now() - t0;
 	DS_INFO("ingest", "%.3f s: rollups %.3f s, hour segments %.3f s, day rollups %.3f s",
 	        res->seconds, sh.t_rollup, sh.t_store, sh.t_days);
+	DS_INFO("geo", "source cache: %llu hits, %llu database lookups",
+	        (unsigned long long)sh.geo_hits, (unsigned long long)sh.geo_misses);
 	free(todo);
 	rc = first_err;
 out_mu:
