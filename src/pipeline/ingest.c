@@ -58,9 +58,15 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 	struct ds_hourpkg *pkg;
 	if (sh->readers == 1) { /* one reader: the writer thread has the time to roll up */
 		int rc = ds_hourpkg_raw(hour, rows, n, &pkg);
-		if (rc == 0)
-			rc = ds_writer_put(sh->writer, pkg);
-		return rc < 0 ? rc : 1;
+		if (rc < 0)
+			return rc;
+		pkg->reader = j->reader;
+		if ((rc = ds_writer_put(sh->writer, pkg)) < 0) {
+			pkg->nraw = 0; /* the sketches go back to the aggregator */
+			ds_hourpkg_free(pkg);
+			return rc;
+		}
+		return 1; /* the writer took the sketches */
 	}
 	double t0 = now();
 	int rc = ds_hourpkg_make(hour, rows, n, &pkg);
@@ -70,7 +76,9 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 	pthread_mutex_lock(&sh->mu);
 	sh->t_rollup += now() - t0;
 	pthread_mutex_unlock(&sh->mu);
-	return ds_writer_put(sh->writer, pkg);
+	if ((rc = ds_writer_put(sh->writer, pkg)) < 0)
+		ds_hourpkg_free(pkg);
+	return rc;
 }
 
 static void note_bad(struct job *j, const struct ds_frame *f, const struct ds_pkt *p,

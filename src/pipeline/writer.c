@@ -85,11 +85,8 @@ int ds_hourpkg_raw(int32_t hour, const struct ds_row *rows, size_t n, struct ds_
 		free(p);
 		p = NULL;
 	}
-	if (!p) {
-		for (size_t i = 0; i < n; i++) /* the sketches are ours now */
-			ds_sketch_free((struct ds_sketch *)&rows[i].sk);
+	if (!p) /* the sketches stay the caller's */
 		return ds_fail(DS_E_NOMEM, "out of memory");
-	}
 	memcpy(p->raw, rows, n * sizeof *rows);
 	p->nraw = n;
 	p->hour = hour;
@@ -298,10 +295,8 @@ int ds_writer_put(struct ds_writer *w, struct ds_hourpkg *pkg)
 		pthread_cond_signal(&w->more);
 	}
 	pthread_mutex_unlock(&w->mu);
-	if (rc) {
-		ds_hourpkg_free(pkg);
+	if (rc)
 		return ds_fail(DS_E_STORE, "%s", w->err);
-	}
 	return 0;
 }
 

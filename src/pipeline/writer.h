@@ -27,7 +27,8 @@ struct ds_hourpkg {
 /* Build the package of one hour from its fine rows (sketches in memory). */
 int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
 
-/* A package that the writer rolls up itself: takes the rows' sketches. */
+/* A package that the writer rolls up itself: it holds the rows' sketches
+ * (on failure they stay the caller's). */
 int ds_hourpkg_raw(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
 void ds_hourpkg_free(struct ds_hourpkg *p);
 
@@ -41,8 +42,8 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 /* Reader r has sent its last hour. */
 void ds_writer_reader_done(struct ds_writer *w, int r);
 
-/* Queue pkg (the writer takes it, even on failure); blocks while the queue
- * is full.  Returns 0 or the writer's first error. */
+/* Queue pkg; blocks while the queue is full.  Returns 0 (the writer owns
+ * pkg) or the writer's first error (pkg is still the caller's). */
 int ds_writer_put(struct ds_writer *w, struct ds_hourpkg *pkg);
 
 /* Write what is queued, build the day rollups still due, stop the thread.

@@ -108,3 +108,17 @@ if command -v groff >/dev/null; then
 else
   skip "groff not installed"
 fi
+
+# the store failing under an ingest (a trigger that refuses segment writes):
+# one line, exit 1, nothing kept, no crash or leak under the sanitizers
+fdb=$TMP/fail.db; rm -f "$fdb"*
+"$DS" ingest --db "$fdb" --quiet "$FIX/sll.pcap"
+sqlite3 "$fdb" "CREATE TRIGGER boom BEFORE INSERT ON segment WHEN NEW.hour > 0 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"
+"$DS" synth --from 2014-11-01 --to 2014-11-02 --rate 20000 --out "$TMP/many-hours.pcap" --quiet \
+  --geoip "$GEO" 2>/dev/null || cp "$FIX/multi.pcapng" "$TMP/many-hours.pcap"
+for j in 1 2; do
+  "$DS" ingest --db "$fdb" --quiet -j$j "$TMP/many-hours.pcap" "$FIX/raw.pcap" 2>"$TMP/ferr"; rc=$?
+  check "store failure (-j$j): exit 1, one line per file naming the cause (status $rc)" \
+    [ $rc -eq 1 ] && grep -q "disk on fire" "$TMP/ferr"
+  check "store failure (-j$j): nothing kept" [ "$(sqlite3 "$fdb" 'select count(*) from file')" = 1 ]
+done
