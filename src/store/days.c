@@ -201,20 +201,12 @@ static int build_one(struct ds_store *s, int32_t day, unsigned dims)
 	return rc;
 }
 
-/* The full (sensor, country, port) mask has no day rollup: it is the largest
- * by far and only queries filtering on all three dimensions read it. */
-static int has_days(unsigned dims)
-{
-	return dims != DS_DIM_ALL;
-}
-
 int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
 {
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
-			if (has_days(d))
-				rc = build_one(s, days[i], d);
+			rc = build_one(s, days[i], d);
 	return rc;
 }
 
@@ -222,7 +214,7 @@ int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h
                         int with_sketches, int use_days, ds_scan_fn fn, void *ctx)
 {
 	int32_t d0 = (int32_t)ds_floordiv((int64_t)h0 + 23, 24), d1 = (int32_t)ds_floordiv(h1, 24);
-	if (!use_days || !has_days(dims) || d0 >= d1)
+	if (!use_days || d0 >= d1)
 		return s->ops->scan(s, dims, h0, h1, with_sketches, fn, ctx);
 	int rc = s->ops->scan(s, dims, h0, d0 * 24, with_sketches, fn, ctx);
 	if (rc == 0)
