@@ -6,17 +6,11 @@
 #include "darkscope/classify.h"
 #include "darkscope/config.h"
 #include "darkscope/decode.h"
+#include "darkscope/dtime.h"
 #include "darkscope/geo.h"
 
 #include <stdio.h>
 #include <time.h>
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int drop(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
@@ -50,7 +44,7 @@ int main(int argc, char **argv)
 		ds_agg_init(&agg, 0, 0, drop, NULL);
 		if (ds_capture_open(&c, argv[1]) < 0)
 			return 1;
-		double t0 = now();
+		double t0 = ds_elapsed();
 		uint64_t n = 0, x = 0;
 		struct ds_pkt batch[32];
 		size_t nb = 0;
@@ -81,7 +75,7 @@ int main(int argc, char **argv)
 			if (stage >= 4)
 				ds_agg_add(&agg, &p);
 		}
-		double dt = now() - t0;
+		double dt = ds_elapsed() - t0;
 		printf("%-11s %llu packets in %.3f s: %6.2f Mpps (%llu)\n", names[stage],
 		       (unsigned long long)n, dt, (double)n / dt / 1e6,
 		       (unsigned long long)(x & 1));

@@ -24,6 +24,10 @@ int ds_parse_tz(const char *s, int *hours);
 /* Parse "2014Q4" into the first and last day of the quarter. */
 int ds_parse_quarter(const char *s, int64_t *first, int64_t *last);
 
+/* Seconds on the monotonic clock: for timing darkscope itself (-v, bench),
+ * never for anything that is counted. */
+double ds_elapsed(void);
+
 /* Floor division for signed values. */
 static inline int64_t ds_floordiv(int64_t a, int64_t b)
 {

@@ -213,7 +213,7 @@ int ds_top_previous(struct ds_store *st, unsigned by, const struct ds_period *pr
 	int rc = rank(st, by, prev, f, kt, ktctx, &e, &n, &total);
 	if (rc < 0)
 		return rc;
-	struct ds_keymap pos = {0}; /* key -> rank */
+	struct ds_keymap pos = {0}; /* key -> rank, kept in the entry's packets field */
 	for (size_t j = 0; j < n && rc == 0; j++) {
 		struct ds_keyacc *a = ds_keymap_get(&pos, e[j].key);
 		if (!a)

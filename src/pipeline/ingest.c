@@ -42,13 +42,6 @@ struct job {
 	char first_bad[512];
 };
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Hand one finished hour to the writer: rollups and encoding happen here,
  * in the reader's thread, so files in parallel roll up in parallel. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
@@ -68,13 +61,13 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 		}
 		return 1; /* the writer took the sketches */
 	}
-	double t0 = now();
+	double t0 = ds_elapsed();
 	int rc = ds_hourpkg_make(hour, rows, n, &pkg);
 	if (rc < 0)
 		return rc;
 	pkg->reader = j->reader;
 	pthread_mutex_lock(&sh->mu);
-	sh->t_rollup += now() - t0;
+	sh->t_rollup += ds_elapsed() - t0;
 	pthread_mutex_unlock(&sh->mu);
 	if ((rc = ds_writer_put(sh->writer, pkg)) < 0)
 		ds_hourpkg_free(pkg);
@@ -357,7 +350,7 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 			todo[ntodo++] = &jobs[i];
 		}
 	}
-	double t0 = now();
+	double t0 = ds_elapsed();
 	for (int at = 0; at < ntodo;) {
 		struct job *group[DS_MAX_THREADS];
 		int n = 0;
@@ -416,7 +409,7 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 		for (int i = 0; i < again; i++)
 			todo[at + i] = keep[i];
 	}
-	res->seconds = now() - t0;
+	res->seconds = ds_elapsed() - t0;
 	DS_INFO("ingest", "%.3f s: rollups %.3f s, hour segments %.3f s, day rollups %.3f s",
 	        res->seconds, sh.t_rollup, sh.t_store, sh.t_days);
 	DS_INFO("geo", "source cache: %llu hits, %llu database lookups",

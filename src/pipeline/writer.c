@@ -11,13 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 #define NWORKERS 2 /* hours rolled up at once; the store itself is one at a time */
 
 struct worker {
@@ -151,7 +144,7 @@ static int build_due(struct ds_writer *w, int all)
 	memcpy(seen, w->seen, sizeof seen);
 	memcpy(busy, w->busy, sizeof busy);
 	pthread_mutex_unlock(&w->mu);
-	double t0 = now();
+	double t0 = ds_elapsed();
 	for (size_t i = 0; i < w->ndays && rc == 0; i++) {
 		struct day *d = &w->days[i];
 		if (d->built || (!all && !settled(w, seen, busy, d)))
@@ -159,7 +152,7 @@ static int build_due(struct ds_writer *w, int all)
 		rc = ds_store_build_days(w->st, &d->day, 1);
 		d->built = 1;
 	}
-	w->dayseconds += now() - t0;
+	w->dayseconds += ds_elapsed() - t0;
 	return rc;
 }
 
@@ -224,7 +217,7 @@ static void *run(void *arg)
 			w->seen[p->reader] = p->hour;
 		w->busy[me->id] = p->hour;
 		pthread_mutex_unlock(&w->mu);
-		double t0 = now();
+		double t0 = ds_elapsed();
 		int rc = failed ? 0 : prepare(p);
 		if (rc == 0 && !failed) {
 			pthread_mutex_lock(&w->smu);
@@ -237,7 +230,7 @@ static void *run(void *arg)
 			pthread_mutex_unlock(&w->smu);
 		}
 		ds_hourpkg_free(p);
-		double t1 = now();
+		double t1 = ds_elapsed();
 		pthread_mutex_lock(&w->mu);
 		w->busy[me->id] = INT32_MIN;
 		w->seconds += t1 - t0;

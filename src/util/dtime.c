@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 int64_t ds_days_from_civil(int y, int m, int d)
 {
@@ -118,4 +119,11 @@ int ds_parse_quarter(const char *s, int64_t *first, int64_t *last)
 	*first = ds_days_from_civil(y, m0, 1);
 	*last = ds_days_from_civil(y, m0 + 2, days_in_month(y, m0 + 2));
 	return 0;
+}
+
+double ds_elapsed(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
