@@ -3,7 +3,7 @@
 CC      ?= cc
 OPT     ?= -O2 -g
 SAN     ?=
-PKGS    := libmaxminddb libzstd zlib sqlite3 libpcap
+PKGS    := libmaxminddb libzstd zlib sqlite3 libpcap cairo
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude -Isrc -pthread \
            $(shell pkg-config --cflags $(PKGS))

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential clang clang-format pkg-config libpcap-dev libmaxminddb-dev libzstd-dev zlib1g-dev
       libsqlite3-dev libxxhash-dev sqlite3 tshark tcpdump wireshark-common mmdb-bin iso-codes
-      nfdump zstd gzip jq time procps libmaxmind-db-writer-perl)
+      nfdump zstd gzip jq time procps libmaxmind-db-writer-perl libcairo2-dev fonts-dejavu-core
+      poppler-utils chromium)
 
 missing=()
 for p in "${PKGS[@]}"; do

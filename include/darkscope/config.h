@@ -7,6 +7,12 @@
  *   [sensor tokyo-1]
  *   prefix = 198.51.100.0/24   repeatable, IPv4 or IPv6
  *   alias = Domestic sensor 1
+ *   [events]                   thresholds of `darkscope events` (docs/events.md)
+ *   threshold = 6              robust z-score that opens an event
+ *   factor = 1.5               ... and the least ratio over the baseline
+ *   min_share = 0.01           ... and the least excess, as a share of the day's packets
+ *   window = 28                days of baseline before each day
+ *   broad_share = 0.5          broad when rising at this share of reporting sensors
  *
  * Sensor index 0 is always "unattributed". */
 #ifndef DARKSCOPE_CONFIG_H
@@ -27,6 +33,14 @@ struct ds_prefix {
 	uint16_t sensor;  /* index into ds_config.sensors */
 };
 
+struct ds_event_opts {
+	double threshold;
+	double factor;
+	double min_share;
+	int window;
+	double broad_share;
+};
+
 struct ds_config {
 	char path[512];
 	char db[512];
@@ -39,6 +53,7 @@ struct ds_config {
 	unsigned nsensors;
 	struct ds_prefix *prefixes;
 	unsigned nprefixes;
+	struct ds_event_opts events;
 };
 
 /* Initialise cfg with defaults and only the "unattributed" sensor. */

@@ -20,6 +20,8 @@ int ds_cmd_series(struct ds_ctx *c);
 int ds_cmd_sensors(struct ds_ctx *c);
 int ds_cmd_files(struct ds_ctx *c);
 int ds_cmd_synth(struct ds_ctx *c);
+int ds_cmd_events(struct ds_ctx *c);
+int ds_cmd_report(struct ds_ctx *c);
 
 /* Print "darkscope: <last error>" and return the exit status for rc. */
 int ds_cmd_fail(int rc);

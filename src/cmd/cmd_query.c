@@ -57,13 +57,14 @@ static int parse_count(const char *s, size_t *n)
 	return 0;
 }
 
-static int setup(struct ds_ctx *c, struct q *q)
+/* need_by: the command takes ports|regions|sensors. */
+static int setup(struct ds_ctx *c, struct q *q, int need_by)
 {
 	struct ds_args *a = &c->args;
 	memset(q, 0, sizeof *q);
-	int rc = parse_by(a->npos ? a->pos[0] : NULL, &q->by);
-	if (rc == 0 && a->npos > 1)
-		rc = ds_fail(DS_E_USAGE, "unexpected argument '%s'", a->pos[1]);
+	int rc = need_by ? parse_by(a->npos ? a->pos[0] : NULL, &q->by) : 0;
+	if (rc == 0 && a->npos > need_by)
+		rc = ds_fail(DS_E_USAGE, "unexpected argument '%s'", a->pos[need_by]);
 	if (rc == 0 && a->val[OPT_FORMAT])
 		rc = ds_parse_format(a->val[OPT_FORMAT], &q->fmt);
 	if (rc == 0)
@@ -92,7 +93,7 @@ int ds_cmd_top(struct ds_ctx *c)
 {
 	struct q q;
 	struct ds_top t;
-	int status = setup(c, &q);
+	int status = setup(c, &q, 1);
 	if (status)
 		goto out;
 	int rc = ds_top(q.st, q.by, &q.period, &q.filter, q.n, 1, ds_label_key, q.labels, &t);
@@ -134,7 +135,7 @@ int ds_cmd_series(struct ds_ctx *c)
 	uint64_t keys[DS_MAX_MULTI];
 	enum ds_step step = DS_STEP_DAY;
 	const char *st = c->args.val[OPT_STEP];
-	int status = setup(c, &q), rc = 0;
+	int status = setup(c, &q, 1), rc = 0;
 	if (status)
 		goto out;
 	if (st && strcmp(st, "hour") == 0)
@@ -155,6 +156,26 @@ int ds_cmd_series(struct ds_ctx *c)
 	}
 	ds_print_series(stdout, q.fmt, q.labels, q.by, &q.period, &s);
 	ds_series_free(&s);
+out:
+	teardown(&q);
+	return status;
+}
+
+int ds_cmd_events(struct ds_ctx *c)
+{
+	struct q q;
+	struct ds_events ev;
+	int status = setup(c, &q, 0);
+	if (status)
+		goto out;
+	int rc = ds_events_find(q.st, &q.period, &q.filter, &c->cfg.events, ds_label_key, q.labels,
+	                        &ev);
+	if (rc < 0) {
+		status = ds_cmd_fail(rc);
+		goto out;
+	}
+	ds_print_events(stdout, q.fmt, q.labels, &q.period, &ev, c->args.val[OPT_N] ? q.n : 0);
+	ds_events_free(&ev);
 out:
 	teardown(&q);
 	return status;

@@ -60,6 +60,7 @@ static const struct {
 } commands[] = {
         {"ingest", ds_cmd_ingest}, {"top", ds_cmd_top},         {"series", ds_cmd_series},
         {"synth", ds_cmd_synth},   {"sensors", ds_cmd_sensors}, {"files", ds_cmd_files},
+        {"events", ds_cmd_events}, {"report", ds_cmd_report},
 };
 
 int main(int argc, char **argv)

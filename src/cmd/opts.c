@@ -36,6 +36,8 @@ static const struct {
         {"synth", C_SYNTH, "", "write a realistic darknet capture for a period"},
         {"sensors", C_SENSORS, "", "list the sensors the store knows"},
         {"files", C_FILES, "", "list the captures ingested (digest, packets, time span)"},
+        {"events", C_EVENTS, "", "find sharp rises and falls of ports and regions"},
+        {"report", C_REPORT, "", "write the period's report (HTML, PDF, Markdown, JSON)"},
 };
 
 unsigned ds_cmd_bit(const char *cmd)

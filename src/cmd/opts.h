@@ -12,16 +12,19 @@ enum {
 	C_SYNTH = 8,
 	C_SENSORS = 16,
 	C_FILES = 32,
-	C_QUERY = C_TOP | C_SERIES,
-	C_STORE = C_INGEST | C_QUERY | C_SENSORS | C_FILES,
-	C_ALL = 0xff
+	C_EVENTS = 64,
+	C_REPORT = 128,
+	C_QUERY = C_TOP | C_SERIES | C_EVENTS,
+	C_PERIOD = C_QUERY | C_REPORT,
+	C_STORE = C_INGEST | C_PERIOD | C_SENSORS | C_FILES,
+	C_ALL = 0xffff
 };
 
 /* X(id, long name, short, argument (NULL = flag), repeatable, commands, help) */
 #define DS_OPTIONS(X)                                                                              \
 	X(CONFIG, "config", 'c', "FILE", 0, C_ALL, "configuration file (db, geoip, sensors)")      \
 	X(DB, "db", 0, "PATH", 0, C_STORE, "store to use (overrides the config's db)")             \
-	X(TZ, "tz", 0, "ZONE", 0, C_QUERY, "time zone of days: UTC, JST, +09:00 (default UTC)")    \
+	X(TZ, "tz", 0, "ZONE", 0, C_PERIOD, "time zone of days: UTC, JST, +09:00 (default UTC)")   \
 	X(GEOIP, "geoip", 0, "FILE", 0, C_INGEST | C_SYNTH, "MaxMind-format country database")     \
 	X(SENSOR, "sensor", 's', "NAME", 0, C_INGEST | C_QUERY,                                    \
 	  "ingest: attribute every packet to sensor NAME; queries: only this sensor")              \
@@ -29,19 +32,24 @@ enum {
 	  "count the complete records of a capture cut short in its last record")                  \
 	X(JOBS, "jobs", 'j', "N", 0, C_INGEST, "files read in parallel (default: CPUs)")           \
 	X(MAXKEYS, "max-keys", 0, "N", 0, C_INGEST, "aggregation keys held in memory per thread")  \
-	X(FROM, "from", 0, "DATE", 0, C_QUERY | C_SYNTH, "first day, YYYY-MM-DD (inclusive)")      \
-	X(TO, "to", 0, "DATE", 0, C_QUERY | C_SYNTH, "last day, YYYY-MM-DD (inclusive)")           \
-	X(QUARTER, "quarter", 'q', "YYYYQN", 0, C_QUERY | C_SYNTH,                                 \
+	X(FROM, "from", 0, "DATE", 0, C_PERIOD | C_SYNTH, "first day, YYYY-MM-DD (inclusive)")     \
+	X(TO, "to", 0, "DATE", 0, C_PERIOD | C_SYNTH, "last day, YYYY-MM-DD (inclusive)")          \
+	X(QUARTER, "quarter", 'q', "YYYYQN", 0, C_PERIOD | C_SYNTH,                                \
 	  "a calendar quarter, e.g. 2014Q4")                                                       \
-	X(N, "top", 'n', "N", 0, C_QUERY, "number of rows / series (default 5)")                   \
+	X(N, "top", 'n', "N", 0, C_QUERY,                                                          \
+	  "number of rows / series / events (default 5; events: all)")                             \
 	X(PREVIOUS, "previous", 'p', NULL, 0, C_TOP, "add each row's rank in the previous period") \
 	X(PORT, "port", 0, "KEY", 0, C_QUERY, "only this port key (23/tcp, 8/icmp, ...)")          \
 	X(REGION, "region", 'r', "CC", 0, C_QUERY, "only sources from this region (ISO code)")     \
-	X(FORMAT, "format", 'f', "FMT", 0, C_QUERY | C_SENSORS | C_FILES, "table, json or csv")    \
+	X(FORMAT, "format", 'f', "FMT", 0, C_QUERY | C_SENSORS | C_FILES | C_REPORT,               \
+	  "table, json or csv; report: any of html,pdf,md,json (default all)")                     \
 	X(KEY, "key", 'k', "KEY", 1, C_SERIES,                                                     \
 	  "a series to draw (repeatable; default: the top N)")                                     \
 	X(STEP, "step", 0, "STEP", 0, C_SERIES, "hour, day or week (default day)")                 \
-	X(OUT, "out", 'o', "FILE", 0, C_SYNTH, "capture to write (.pcap, .pcap.gz, .pcap.zst)")    \
+	X(OUT, "out", 'o', "PATH", 0, C_SYNTH | C_REPORT,                                          \
+	  "synth: capture to write (.pcap, .pcap.gz, .pcap.zst); report: directory")               \
+	X(REVEAL, "reveal-sensors", 0, NULL, 0, C_REPORT,                                          \
+	  "name sensors by their prefixes too, not by alias only")                                 \
 	X(SEED, "seed", 0, "N", 0, C_SYNTH, "random seed (default 1)")                             \
 	X(RATE, "rate", 0, "N", 0, C_SYNTH,                                                        \
 	  "mean packets per day over all sensors (default 20000)")                                 \

@@ -16,6 +16,8 @@ int ds_config_init(struct ds_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	snprintf(cfg->db, sizeof cfg->db, "darkscope.db");
 	snprintf(cfg->tz, sizeof cfg->tz, "UTC");
+	cfg->events = (struct ds_event_opts){
+	        .threshold = 6, .factor = 1.5, .min_share = 0.01, .window = 28, .broad_share = 0.5};
 	return ds_config_add_sensor(cfg, "unattributed", "Unattributed") < 0 ? -DS_E_NOMEM : 0;
 }
 
@@ -111,9 +113,42 @@ static int set_str(char *dst, size_t cap, const char *v)
 	return 0;
 }
 
+#define SECT_EVENTS (-3)
+
+static int apply_events(struct ds_event_opts *o, const char *k, const char *v)
+{
+	static const struct {
+		const char *key;
+		double lo, hi;
+	} keys[] = {
+	        {"threshold", 1, 1000}, {"factor", 1.01, 1000}, {"min_share", 0, 1},
+	        {"window", 7, 365},     {"broad_share", 0, 1},
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (strcmp(k, keys[i].key) != 0)
+			continue;
+		char *end;
+		double x = strtod(v, &end);
+		if (end == v || *end || !(x >= keys[i].lo && x <= keys[i].hi))
+			return ds_fail(DS_E_CONFIG, "bad %s '%s' (%g to %g)", k, v, keys[i].lo,
+			               keys[i].hi);
+		switch (i) {
+		case 0: o->threshold = x; break;
+		case 1: o->factor = x; break;
+		case 2: o->min_share = x; break;
+		case 3: o->window = (int)x; break;
+		default: o->broad_share = x; break;
+		}
+		return 0;
+	}
+	return ds_fail(DS_E_CONFIG, "unknown key '%s' in [events]", k);
+}
+
 /* Apply one key of section sect (sensor >= 0 for [sensor NAME]). */
 static int apply(struct ds_config *cfg, int sensor, const char *k, const char *v)
 {
+	if (sensor == SECT_EVENTS)
+		return apply_events(&cfg->events, k, v);
 	if (sensor < 0) {
 		static const struct {
 			const char *key;
@@ -155,6 +190,10 @@ static int section(struct ds_config *cfg, char *s, int *sensor)
 	s = trim(s + 1);
 	if (strcmp(s, "darkscope") == 0) {
 		*sensor = -1;
+		return 0;
+	}
+	if (strcmp(s, "events") == 0) {
+		*sensor = SECT_EVENTS;
 		return 0;
 	}
 	if (strncmp(s, "sensor", 6) == 0 && isspace((unsigned char)s[6])) {
