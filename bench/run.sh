@@ -95,3 +95,12 @@ for q in "top ports --quarter 2014Q4 --previous" "top regions --quarter 2014Q4 -
   t=$(best $DS $q --db "$QDB")
   echo "$(awk -v t="$t" 'BEGIN {printf "%4.0f ms", t * 1000}')  darkscope $q"
 done
+
+echo
+echo "## events and the quarter's report (all formats) from the same store"
+t=$(best $DS events --quarter 2014Q4 --db "$QDB" -c "$OUT/q.conf")
+echo "$(awk -v t="$t" 'BEGIN {printf "%4.0f ms", t * 1000}')  darkscope events --quarter 2014Q4"
+BEFORE="rm -rf $OUT/report"
+t=$(best $DS report --quarter 2014Q4 --db "$QDB" -c "$OUT/q.conf" --out "$OUT/report")
+BEFORE=
+echo "$(awk -v t="$t" 'BEGIN {printf "%4.0f ms", t * 1000}')  darkscope report --quarter 2014Q4 --out DIR (html, pdf, md, json; $(ls "$OUT/report" | wc -l) files, $(pdfinfo "$OUT/report/report.pdf" | awk '/^Pages/ {print $2}') PDF pages), peak RSS $((BEST_RSS / 1024)) MB"

@@ -23,3 +23,9 @@ $ds top regions -c "$D/demo.conf" --quarter 2014Q4 --previous -n 5
 echo
 echo "[Daily packets of the top 5 ports, first two weeks of November]"
 $ds series ports -c "$D/demo.conf" --from 2014-11-01 --to 2014-11-14 --top 5
+echo
+echo "[Events of note, found by the machine]"
+$ds events -c "$D/demo.conf" --quarter 2014Q4
+echo
+$ds report -c "$D/demo.conf" --quarter 2014Q4 --out "$D/report"
+echo "open $D/report/report.html (or report.pdf, report.md, report.json)"
