@@ -11,8 +11,10 @@
 int ds_cmd_report(struct ds_ctx *c)
 {
 	struct ds_args *a = &c->args;
-	struct ds_report_opts o = {.outdir = a->val[OPT_OUT], .formats = DS_REPORT_ALL,
-	                           .reveal_sensors = a->val[OPT_REVEAL] != NULL, .cfg = &c->cfg};
+	struct ds_report_opts o = {.outdir = a->val[OPT_OUT],
+	                           .formats = DS_REPORT_ALL,
+	                           .reveal_sensors = a->val[OPT_REVEAL] != NULL,
+	                           .cfg = &c->cfg};
 	struct ds_store *st = NULL;
 	struct ds_labels *l = NULL;
 	struct ds_period p = {0};

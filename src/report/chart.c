@@ -154,7 +154,8 @@ void ds_chart_draw(cairo_t *cr, double x, double y, double w, double h, const st
 				double v = c->s[k].y[i] > 0 ? c->s[k].y[i] : 0;
 				set_color(cr, c->s[k].color, 0.9);
 				cairo_rectangle(cr, left + (double)i * dx + dx * 0.1,
-				                bottom - (acc + v) / max * ph, dx * 0.8, v / max * ph);
+				                bottom - (acc + v) / max * ph, dx * 0.8,
+				                v / max * ph);
 				cairo_fill(cr);
 				acc += v;
 			}
@@ -169,7 +170,8 @@ void ds_chart_draw(cairo_t *cr, double x, double y, double w, double h, const st
 		double dash[] = {4, 3};
 		cairo_set_dash(cr, dash, c->s[k].dashed ? 2 : 0, 0);
 		for (size_t i = 0; i < c->n; i++) {
-			double xx = left + ((double)i + 0.5) * dx, yy = bottom - c->s[k].y[i] / max * ph;
+			double xx = left + ((double)i + 0.5) * dx,
+			       yy = bottom - c->s[k].y[i] / max * ph;
 			if (i == 0)
 				cairo_move_to(cr, xx, yy);
 			else
@@ -223,8 +225,8 @@ int ds_chart_svg(const char *path, const struct ds_chart *c, double w, double h)
 
 int ds_chart_png(const char *path, const struct ds_chart *c, double w, double h, double scale)
 {
-	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(w * scale),
-	                                                (int)(h * scale));
+	cairo_surface_t *s =
+	        cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(w * scale), (int)(h * scale));
 	cairo_t *cr = cairo_create(s);
 	cairo_scale(cr, scale, scale);
 	ds_chart_draw(cr, 0, 0, w, h, c);

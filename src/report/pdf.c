@@ -127,8 +127,8 @@ static void paragraph(struct pdf *p, const char *s, double size, int bold, doubl
 	p->y += after;
 }
 
-static void table(struct pdf *p, int ncol, const double *w, const char *const *cells,
-                  int nrow, const char *caption)
+static void table(struct pdf *p, int ncol, const double *w, const char *const *cells, int nrow,
+                  const char *caption)
 {
 	const double size = 8.5, lead = 11, pad = 3;
 	need(p, 40);
@@ -154,7 +154,8 @@ static void table(struct pdf *p, int ncol, const double *w, const char *const *c
 			cairo_rectangle(p->cr, x, p->y, w[c], h);
 			cairo_stroke(p->cr);
 			font(p, size, r == 0);
-			wrap(p, cells[r * ncol + c], w[c] - 2 * pad, x + pad, p->y + pad + size, lead, 1);
+			wrap(p, cells[r * ncol + c], w[c] - 2 * pad, x + pad, p->y + pad + size,
+			     lead, 1);
 			x += w[c];
 		}
 		p->y += h;
@@ -193,7 +194,8 @@ static void top_table(struct pdf *p, const struct rp_report *r, unsigned by, con
 		ds_label_display(r->l, by, x->key, buf[i + 1][1], 160);
 		snprintf(buf[i + 1][2], 160, "%llu", (unsigned long long)x->packets);
 		snprintf(buf[i + 1][3], 160, "%.1f%%",
-		         100.0 * (double)x->packets / (double)(t->total_packets ? t->total_packets : 1));
+		         100.0 * (double)x->packets /
+		                 (double)(t->total_packets ? t->total_packets : 1));
 		snprintf(buf[i + 1][4], 160, "%llu", (unsigned long long)x->sources);
 		if (x->prev_rank)
 			snprintf(buf[i + 1][5], 160, "%ld", x->prev_rank);
@@ -219,7 +221,7 @@ static int sensor_table(struct pdf *p, const struct rp_report *r)
 		free(num);
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	}
-	static const char *const head[] = {"Sensor", "Prefixes", "Packets", "Sources",
+	static const char *const head[] = {"Sensor", "Prefixes",  "Packets", "Sources",
 	                                   "Days",   "Top ports", "Gaps"};
 	for (int c = 0, k = 0; c < 7; c++)
 		if (c != 1 || reveal)
@@ -281,10 +283,12 @@ int rp_write_pdf(const struct rp_report *r)
 	paragraph(&p, "3. Sensors", 14, 1, 4);
 	int rc = sensor_table(&p, r);
 	snprintf(buf, sizeof buf,
-	         "Totals: %llu packets from %llu distinct sources; %zu sensors reporting; %zu of %zu "
+	         "Totals: %llu packets from %llu distinct sources; %zu sensors reporting; %zu of "
+	         "%zu "
 	         "days covered; %llu packets to no sensor's prefix.",
-	         (unsigned long long)r->ports.total_packets, (unsigned long long)r->ports.total_sources,
-	         r->nsens, r->days_covered, r->days, (unsigned long long)r->unattributed);
+	         (unsigned long long)r->ports.total_packets,
+	         (unsigned long long)r->ports.total_sources, r->nsens, r->days_covered, r->days,
+	         (unsigned long long)r->unattributed);
 	paragraph(&p, buf, 10, 0, 0);
 	footer(&p);
 	cairo_destroy(p.cr);

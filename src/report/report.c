@@ -27,7 +27,8 @@ int ds_report_parse_formats(const char *s, unsigned *out)
 		else if (strcmp(t, "json") == 0)
 			*out |= DS_REPORT_JSON;
 		else
-			return ds_fail(DS_E_USAGE, "bad report format '%s' (html, pdf, md, json)", t);
+			return ds_fail(DS_E_USAGE, "bad report format '%s' (html, pdf, md, json)",
+			               t);
 	}
 	return *out ? 0 : ds_fail(DS_E_USAGE, "no report format given");
 }
@@ -89,8 +90,8 @@ static double *add_series(struct rp_fig *f, const char *label, int color, int da
 	if (!(f->y[k] = calloc(f->c.n + 1, sizeof *f->y[k])))
 		return NULL;
 	snprintf(f->labels[k], sizeof f->labels[k], "%s", label);
-	f->s[k] = (struct ds_chart_series){.label = f->labels[k], .y = f->y[k], .color = color,
-	                                   .dashed = dashed};
+	f->s[k] = (struct ds_chart_series){
+	        .label = f->labels[k], .y = f->y[k], .color = color, .dashed = dashed};
 	f->ns++;
 	f->c.s = f->s;
 	f->c.ns = f->ns;
@@ -103,8 +104,8 @@ static void finish_fig(struct rp_fig *f)
 }
 
 /* Figure 1 / 2: the daily packets of the top rows. */
-static int top_figure(struct rp_report *r, const struct ds_series *s, unsigned by,
-                      const char *file, const char *what)
+static int top_figure(struct rp_report *r, const struct ds_series *s, unsigned by, const char *file,
+                      const char *what)
 {
 	struct rp_fig *f = new_fig(r, file, s->npoints, r->p.day0);
 	if (!f)
@@ -129,8 +130,8 @@ static void event_keys(const struct rp_report *r, const struct ds_event *e, char
 	out[0] = 0;
 	for (size_t i = 0; i < e->nkeys; i++) {
 		char k[96];
-		ds_label_display(r->l, e->dims & DS_DIM_PORT ? DS_DIM_PORT : DS_DIM_CC, e->keys[i], k,
-		                 sizeof k);
+		ds_label_display(r->l, e->dims & DS_DIM_PORT ? DS_DIM_PORT : DS_DIM_CC, e->keys[i],
+		                 k, sizeof k);
 		rp_cat(out, cap, "%s%s", i ? " and " : "", k);
 	}
 	if (e->dims == (DS_DIM_PORT | DS_DIM_CC)) {
@@ -145,8 +146,8 @@ static void event_keys(const struct rp_report *r, const struct ds_event *e, char
 static int key_series(struct rp_report *r, const struct ds_event *e, const struct ds_filter *f,
                       double *out)
 {
-	struct ds_period a = {.day0 = r->ev.day0, .day1 = r->ev.day0 + (int64_t)r->ev.ndays - 1,
-	                      .tz = r->p.tz};
+	struct ds_period a = {
+	        .day0 = r->ev.day0, .day1 = r->ev.day0 + (int64_t)r->ev.ndays - 1, .tz = r->p.tz};
 	unsigned by = e->dims & DS_DIM_PORT ? DS_DIM_PORT : DS_DIM_CC;
 	struct ds_series s;
 	int rc = ds_series(r->st, by, &a, f, e->keys, e->nkeys, 0, DS_STEP_DAY, ds_label_key, r->l,
@@ -228,8 +229,8 @@ static int event_section(struct rp_report *r, size_t idx)
 		for (size_t j = 0; j < e->nkeys; j++) {
 			struct ds_filter fl = {.dims = e->dims, .key = e->keys[j]};
 			struct ds_series s;
-			int rc = ds_series(r->st, by, &win, &fl, keys2, nsh, 0, DS_STEP_DAY, ds_label_key,
-			                   r->l, &s);
+			int rc = ds_series(r->st, by, &win, &fl, keys2, nsh, 0, DS_STEP_DAY,
+			                   ds_label_key, r->l, &s);
 			if (rc < 0) {
 				free(sum);
 				return rc;
@@ -262,7 +263,8 @@ static int event_section(struct rp_report *r, size_t idx)
 		x->has_lead = 1;
 		snprintf(name, sizeof name, "fig%zu-event%zu-lead", r->nfigs + 1, idx + 1);
 		f = new_fig(r, name, n, r->p.day0);
-		double *all = malloc(r->ev.ndays * sizeof *all), *base = malloc(r->ev.ndays * sizeof *base);
+		double *all = malloc(r->ev.ndays * sizeof *all),
+		       *base = malloc(r->ev.ndays * sizeof *base);
 		int rc = !f || !all || !base ? ds_fail(DS_E_NOMEM, "out of memory") : 0;
 		struct ds_filter fl = {.dims = DS_DIM_CC, .key = e->regions[0].key};
 		if (rc == 0)
@@ -271,7 +273,8 @@ static int event_section(struct rp_report *r, size_t idx)
 			rc = ds_events_baseline(&r->ev, &r->cfg->events, all, base);
 		if (rc == 0) {
 			x->fig[x->nfig++] = r->nfigs - 1;
-			snprintf(f->title, sizeof f->title, "Figure %d: %s from %s", f->number, keys, cc);
+			snprintf(f->title, sizeof f->title, "Figure %d: %s from %s", f->number,
+			         keys, cc);
 			char label[192];
 			snprintf(label, sizeof label, "%s from %s", keys, cc);
 			y = add_series(f, label, 1, 0);
@@ -349,29 +352,33 @@ static int sensors_table(struct rp_report *r)
 			if (e == d)
 				rp_cat(x->gaps, sizeof x->gaps, "%s%s", x->gaps[0] ? ", " : "", a);
 			else
-				rp_cat(x->gaps, sizeof x->gaps, "%s%s to %s", x->gaps[0] ? ", " : "", a,
-				       b);
+				rp_cat(x->gaps, sizeof x->gaps, "%s%s to %s",
+				       x->gaps[0] ? ", " : "", a, b);
 			d = e;
 		}
 		if (first > 0 && first < s.npoints) {
 			char a[32];
 			rp_day(r->p.day0 + (int64_t)first, a, sizeof a);
-			rp_cat(x->gaps, sizeof x->gaps, "%sno data before %s", x->gaps[0] ? ", " : "", a);
+			rp_cat(x->gaps, sizeof x->gaps, "%sno data before %s",
+			       x->gaps[0] ? ", " : "", a);
 		}
 		if (last + 1 < s.npoints && first < s.npoints) {
 			char a[32];
 			rp_day(r->p.day0 + (int64_t)last, a, sizeof a);
-			rp_cat(x->gaps, sizeof x->gaps, "%sno data after %s", x->gaps[0] ? ", " : "", a);
+			rp_cat(x->gaps, sizeof x->gaps, "%sno data after %s",
+			       x->gaps[0] ? ", " : "", a);
 		}
 		struct ds_filter fl = {.dims = DS_DIM_SENSOR, .key = t.rows[i].key};
 		struct ds_top pt;
-		if ((rc = ds_top(r->st, DS_DIM_PORT, &r->p, &fl, 3, 0, ds_label_key, r->l, &pt)) < 0)
+		if ((rc = ds_top(r->st, DS_DIM_PORT, &r->p, &fl, 3, 0, ds_label_key, r->l, &pt)) <
+		    0)
 			break;
 		for (size_t k = 0; k < pt.n; k++) {
 			char lbl[96];
 			ds_label_display(r->l, DS_DIM_PORT, pt.rows[k].key, lbl, sizeof lbl);
 			rp_cat(x->ports, sizeof x->ports, "%s%s (%.1f%%)", k ? ", " : "", lbl,
-			       100.0 * (double)pt.rows[k].packets / (double)(x->packets ? x->packets : 1));
+			       100.0 * (double)pt.rows[k].packets /
+			               (double)(x->packets ? x->packets : 1));
 		}
 		ds_top_free(&pt);
 		/* prefixes from the configuration, only when asked to reveal them */
@@ -410,10 +417,12 @@ static int gather(struct rp_report *r)
 {
 	int rc;
 	previous_period(r, &r->prev);
-	if ((rc = ds_top(r->st, DS_DIM_PORT, &r->p, NULL, 5, 1, ds_label_key, r->l, &r->ports)) < 0 ||
+	if ((rc = ds_top(r->st, DS_DIM_PORT, &r->p, NULL, 5, 1, ds_label_key, r->l, &r->ports)) <
+	            0 ||
 	    (rc = ds_top_previous(r->st, DS_DIM_PORT, &r->prev, NULL, ds_label_key, r->l,
 	                          &r->ports)) < 0 ||
-	    (rc = ds_top(r->st, DS_DIM_CC, &r->p, NULL, 5, 1, ds_label_key, r->l, &r->regions)) < 0 ||
+	    (rc = ds_top(r->st, DS_DIM_CC, &r->p, NULL, 5, 1, ds_label_key, r->l, &r->regions)) <
+	            0 ||
 	    (rc = ds_top_previous(r->st, DS_DIM_CC, &r->prev, NULL, ds_label_key, r->l,
 	                          &r->regions)) < 0)
 		return rc;
@@ -432,7 +441,8 @@ static int gather(struct rp_report *r)
 	if ((rc = top_figure(r, &r->sports, DS_DIM_PORT, "fig1-ports", "destination ports")) < 0 ||
 	    (rc = top_figure(r, &r->sregions, DS_DIM_CC, "fig2-regions", "source regions")) < 0)
 		return rc;
-	if ((rc = ds_events_find(r->st, &r->p, NULL, &r->cfg->events, ds_label_key, r->l, &r->ev)) < 0)
+	if ((rc = ds_events_find(r->st, &r->p, NULL, &r->cfg->events, ds_label_key, r->l, &r->ev)) <
+	    0)
 		return rc;
 	/* days covered: days of the period with any packet */
 	struct ds_series tot;

@@ -60,8 +60,8 @@ static void event_sentence(const struct rp_report *r, const struct ds_event *e, 
 	char keys[256] = "", d0[32], d1[32], d2[32], who[512];
 	for (size_t i = 0; i < e->nkeys; i++) {
 		char k[96];
-		ds_label_display(r->l, e->dims & DS_DIM_PORT ? DS_DIM_PORT : DS_DIM_CC, e->keys[i], k,
-		                 sizeof k);
+		ds_label_display(r->l, e->dims & DS_DIM_PORT ? DS_DIM_PORT : DS_DIM_CC, e->keys[i],
+		                 k, sizeof k);
 		rp_cat(keys, sizeof keys, "%s%s", i ? " and " : "", k);
 	}
 	if (e->dims == (DS_DIM_PORT | DS_DIM_CC)) {
@@ -74,17 +74,20 @@ static void event_sentence(const struct rp_report *r, const struct ds_event *e, 
 	rp_day(e->end, d2, sizeof d2);
 	rp_cat(out, cap, "%s %s sharply from %s", keys, e->rise ? "rose" : "fell", d0);
 	if (e->ongoing)
-		rp_cat(out, cap, " and was still %s at the end of the period", e->rise ? "high" : "low");
+		rp_cat(out, cap, " and was still %s at the end of the period",
+		       e->rise ? "high" : "low");
 	else if (e->end > e->start)
 		rp_cat(out, cap, " to %s", d2);
 	else
 		rp_cat(out, cap, " for one day");
 	if (e->rise && e->expected < (double)(e->end - e->start + 1))
-		rp_cat(out, cap, ", from almost nothing before, peaking on %s (%lld packets in all)", d1,
+		rp_cat(out, cap,
+		       ", from almost nothing before, peaking on %s (%lld packets in all)", d1,
 		       (long long)e->excess_packets);
 	else if (e->rise)
-		rp_cat(out, cap, ", peaking on %s at %.1f times its usual level (%lld packets above it)",
-		       d1, e->factor, (long long)e->excess_packets);
+		rp_cat(out, cap,
+		       ", peaking on %s at %.1f times its usual level (%lld packets above it)", d1,
+		       e->factor, (long long)e->excess_packets);
 	else
 		rp_cat(out, cap, ", down to %.0f%% of its usual level on %s", 100 * e->factor, d1);
 	if (e->broad) {
@@ -138,10 +141,11 @@ static void ranking_text(struct rp_report *r, unsigned by, const struct ds_top *
 		return;
 	const struct ds_top_row *top = &t->rows[0];
 	ds_label_display(r->l, by, top->key, name, sizeof name);
-	double share = 100.0 * (double)top->packets / (double)(t->total_packets ? t->total_packets : 1);
+	double share =
+	        100.0 * (double)top->packets / (double)(t->total_packets ? t->total_packets : 1);
 	rp_cat(out, cap, "The most %s %s was %s, with %.1f%% of all packets",
-	       by == DS_DIM_PORT ? "targeted" : "active", by == DS_DIM_PORT ? "destination port" : "source region",
-	       name, share);
+	       by == DS_DIM_PORT ? "targeted" : "active",
+	       by == DS_DIM_PORT ? "destination port" : "source region", name, share);
 	if (top->prev_rank == 1)
 		rp_cat(out, cap, ", as in the previous period. ");
 	else if (top->prev_rank)
@@ -173,7 +177,8 @@ void rp_overview_text(struct rp_report *r)
 	rp_period_text(r, span, sizeof span);
 	p = r->overview[r->noverview++];
 	rp_cat(p, cap,
-	       "In %s, %zu sensor%s received %llu packets from %llu distinct source addresses, on %zu "
+	       "In %s, %zu sensor%s received %llu packets from %llu distinct source addresses, on "
+	       "%zu "
 	       "of the period's %zu days. ",
 	       span, r->nsens, r->nsens == 1 ? "" : "s", (unsigned long long)r->ports.total_packets,
 	       (unsigned long long)r->ports.total_sources, r->days_covered, r->days);
@@ -190,7 +195,8 @@ void rp_overview_text(struct rp_report *r)
 		event_sentence(r, e, p, cap, 1);
 	}
 	if (!said)
-		rp_cat(p, cap, "No port rose or fell sharply against its baseline during the period.");
+		rp_cat(p, cap,
+		       "No port rose or fell sharply against its baseline during the period.");
 	p = r->overview[r->noverview++];
 	ranking_text(r, DS_DIM_CC, &r->regions, p, cap);
 	for (size_t i = 0; i < r->ev.n; i++) {

@@ -53,7 +53,8 @@ static void json_top(FILE *f, const struct rp_report *r, unsigned by, const stru
 		fprintf(f, ",\"display\":");
 		ds_json_str(f, disp);
 		fprintf(f, ",\"packets\":%llu,\"sources\":%llu,\"previous_rank\":",
-		        (unsigned long long)t->rows[i].packets, (unsigned long long)t->rows[i].sources);
+		        (unsigned long long)t->rows[i].packets,
+		        (unsigned long long)t->rows[i].sources);
 		if (t->rows[i].prev_rank)
 			fprintf(f, "%ld}", t->rows[i].prev_rank);
 		else
@@ -101,7 +102,8 @@ int rp_write_json(const struct rp_report *r)
 	ds_format_date(r->prev.day0, p0);
 	ds_format_date(r->prev.day1, p1);
 	fprintf(f,
-	        "{\"from\":\"%s\",\"to\":\"%s\",\"tz_hours\":%d,\"previous\":{\"from\":\"%s\",\"to\":"
+	        "{\"from\":\"%s\",\"to\":\"%s\",\"tz_hours\":%d,\"previous\":{\"from\":\"%s\","
+	        "\"to\":"
 	        "\"%s\"},\"totals\":{\"packets\":%llu,\"sources\":%llu,\"sensors_reporting\":%zu,"
 	        "\"unattributed_packets\":%llu,\"days\":%zu,\"days_covered\":%zu},\"overview\":[",
 	        d0, d1, r->p.tz, p0, p1, (unsigned long long)r->ports.total_packets,
@@ -170,7 +172,8 @@ static void md_top(FILE *f, const struct rp_report *r, unsigned by, const struct
 		prev_text(t->rows[i].prev_rank, prev, sizeof prev);
 		fprintf(f, "| %u | %s | %llu | %.1f%% | %llu | %s |\n", t->rows[i].rank, disp,
 		        (unsigned long long)t->rows[i].packets,
-		        100.0 * (double)t->rows[i].packets / (double)(t->total_packets ? t->total_packets : 1),
+		        100.0 * (double)t->rows[i].packets /
+		                (double)(t->total_packets ? t->total_packets : 1),
 		        (unsigned long long)t->rows[i].sources, prev);
 	}
 	fputc('\n', f);
@@ -205,22 +208,26 @@ int rp_write_md(const struct rp_report *r)
 		for (size_t k = 0; k < r->evs[i].nfig; k++)
 			md_fig(f, &r->figs[r->evs[i].fig[k]]);
 	}
-	fprintf(f, "## 3. Sensors\n\n| Sensor |%s Packets | Sources | Days with data | Top ports | "
-	           "Gaps |\n| --- |%s ---: | ---: | ---: | --- | --- |\n",
-	        r->opts->reveal_sensors ? " Prefixes |" : "", r->opts->reveal_sensors ? " --- |" : "");
+	fprintf(f,
+	        "## 3. Sensors\n\n| Sensor |%s Packets | Sources | Days with data | Top ports | "
+	        "Gaps |\n| --- |%s ---: | ---: | ---: | --- | --- |\n",
+	        r->opts->reveal_sensors ? " Prefixes |" : "",
+	        r->opts->reveal_sensors ? " --- |" : "");
 	for (size_t i = 0; i < r->nsens; i++) {
 		const struct rp_sensor *s = &r->sens[i];
 		fprintf(f, "| %s |", s->alias);
 		if (r->opts->reveal_sensors)
 			fprintf(f, " %s |", s->prefixes);
 		fprintf(f, " %llu | %llu | %u | %s | %s |\n", (unsigned long long)s->packets,
-		        (unsigned long long)s->sources, s->days, s->ports, s->gaps[0] ? s->gaps : "none");
+		        (unsigned long long)s->sources, s->days, s->ports,
+		        s->gaps[0] ? s->gaps : "none");
 	}
 	fprintf(f,
 	        "\nTotals: %llu packets from %llu distinct sources; %zu sensors reporting; %zu of "
 	        "%zu days covered; %llu packets to no sensor's prefix.\n",
-	        (unsigned long long)r->ports.total_packets, (unsigned long long)r->ports.total_sources,
-	        r->nsens, r->days_covered, r->days, (unsigned long long)r->unattributed);
+	        (unsigned long long)r->ports.total_packets,
+	        (unsigned long long)r->ports.total_sources, r->nsens, r->days_covered, r->days,
+	        (unsigned long long)r->unattributed);
 	return close_out(f, path);
 }
 
@@ -289,9 +296,11 @@ static int html_svg(FILE *f, const struct rp_report *r, const struct rp_fig *g)
 static void html_top(FILE *f, const struct rp_report *r, unsigned by, const struct ds_top *t,
                      const char *caption)
 {
-	fprintf(f, "<table>\n<caption>%s</caption>\n<thead><tr><th>Rank</th><th>%s</th>"
-	           "<th>Packets</th><th>Share</th><th>Sources</th><th>Previous rank</th></tr></thead>\n"
-	           "<tbody>\n",
+	fprintf(f,
+	        "<table>\n<caption>%s</caption>\n<thead><tr><th>Rank</th><th>%s</th>"
+	        "<th>Packets</th><th>Share</th><th>Sources</th><th>Previous "
+	        "rank</th></tr></thead>\n"
+	        "<tbody>\n",
 	        caption, by == DS_DIM_PORT ? "Destination port" : "Source region");
 	for (size_t i = 0; i < t->n; i++) {
 		char disp[160], prev[16];
@@ -301,7 +310,8 @@ static void html_top(FILE *f, const struct rp_report *r, unsigned by, const stru
 		html_str(f, disp);
 		fprintf(f, "</td><td>%llu</td><td>%.1f%%</td><td>%llu</td><td>%s</td></tr>\n",
 		        (unsigned long long)t->rows[i].packets,
-		        100.0 * (double)t->rows[i].packets / (double)(t->total_packets ? t->total_packets : 1),
+		        100.0 * (double)t->rows[i].packets /
+		                (double)(t->total_packets ? t->total_packets : 1),
 		        (unsigned long long)t->rows[i].sources, prev);
 	}
 	fprintf(f, "</tbody>\n</table>\n");
@@ -318,7 +328,8 @@ int rp_write_html(const struct rp_report *r)
 	        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	        "<title>Darknet traffic report: %s</title>\n<style>\n"
-	        "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:50em;margin:2em "
+	        "body{font-family:'DejaVu "
+	        "Sans',Helvetica,Arial,sans-serif;max-width:50em;margin:2em "
 	        "auto;padding:0 1em;color:#222;line-height:1.45}\n"
 	        "h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em}\n"
 	        "table{border-collapse:collapse;margin:1em 0;width:100%%;font-size:.92em}\n"
@@ -358,9 +369,10 @@ int rp_write_html(const struct rp_report *r)
 			rc = html_svg(f, r, &r->figs[r->evs[i].fig[k]]);
 		fprintf(f, "</section>\n");
 	}
-	fprintf(f, "<h2>3. Sensors</h2>\n<table class=\"sensors\">\n<caption>Table 3: Sensors"
-	           "</caption>\n<thead><tr><th>Sensor</th>%s<th>Packets</th><th>Sources</th>"
-	           "<th>Days</th><th>Top ports</th><th>Gaps</th></tr></thead>\n<tbody>\n",
+	fprintf(f,
+	        "<h2>3. Sensors</h2>\n<table class=\"sensors\">\n<caption>Table 3: Sensors"
+	        "</caption>\n<thead><tr><th>Sensor</th>%s<th>Packets</th><th>Sources</th>"
+	        "<th>Days</th><th>Top ports</th><th>Gaps</th></tr></thead>\n<tbody>\n",
 	        r->opts->reveal_sensors ? "<th>Prefixes</th>" : "");
 	for (size_t i = 0; i < r->nsens; i++) {
 		const struct rp_sensor *s = &r->sens[i];
@@ -381,8 +393,9 @@ int rp_write_html(const struct rp_report *r)
 	        "</tbody>\n</table>\n<p>Totals: %llu packets from %llu distinct sources; %zu "
 	        "sensors reporting; %zu of %zu days covered; %llu packets to no sensor's "
 	        "prefix.</p>\n</body>\n</html>\n",
-	        (unsigned long long)r->ports.total_packets, (unsigned long long)r->ports.total_sources,
-	        r->nsens, r->days_covered, r->days, (unsigned long long)r->unattributed);
+	        (unsigned long long)r->ports.total_packets,
+	        (unsigned long long)r->ports.total_sources, r->nsens, r->days_covered, r->days,
+	        (unsigned long long)r->unattributed);
 	int rc2 = close_out(f, path);
 	return rc < 0 ? rc : rc2;
 }
