@@ -21,6 +21,12 @@ struct ds_filter {
 	uint64_t key;  /* their values, packed as a key */
 };
 
+/* Does key pass filter f (NULL or no dims: everything does)? */
+static inline int ds_filter_match(const struct ds_filter *f, uint64_t key)
+{
+	return !f || !f->dims || ds_key_mask(key, f->dims) == ds_key_mask(f->key, f->dims);
+}
+
 struct ds_top_row {
 	uint64_t key; /* masked to the grouped dimension */
 	uint64_t packets;
@@ -41,6 +47,10 @@ void ds_period_hours(const struct ds_period *p, int32_t *h0, int32_t *h1);
 
 /* The period of the same length just before p. */
 void ds_period_before(const struct ds_period *p, struct ds_period *out);
+
+/* The period a report compares p with: the previous calendar quarter when p
+ * is a quarter, else the same length just before. */
+void ds_period_previous(const struct ds_period *p, int is_quarter, struct ds_period *out);
 
 /* Rank keys of dimension `by` (one DS_DIM_* bit) by packets; ties in the
  * keys' natural order (ports by protocol number then port, regions by code,

@@ -18,6 +18,7 @@
 #ifndef DARKSCOPE_CONFIG_H
 #define DARKSCOPE_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "darkscope/limits.h"
@@ -67,6 +68,9 @@ int ds_config_add_sensor(struct ds_config *cfg, const char *name, const char *al
 
 /* Parse "a.b.c.d/n" or "x::/n" for sensor idx and add it. */
 int ds_config_add_prefix(struct ds_config *cfg, unsigned idx, const char *text);
+
+/* A prefix as text: "198.51.100.0/24" or "2001:db8:100::/48". */
+void ds_prefix_format(const struct ds_prefix *p, char *out, size_t cap);
 
 /* Index of the sensor called name, or -1. */
 int ds_config_find_sensor(const struct ds_config *cfg, const char *name);

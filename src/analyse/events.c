@@ -196,11 +196,6 @@ struct dayscan {
 	struct ds_sketch before, during;
 };
 
-static int matches(const struct ds_filter *f, uint64_t key)
-{
-	return !f || !f->dims || ds_key_mask(key, f->dims) == ds_key_mask(f->key, f->dims);
-}
-
 static long day_of(const struct dayscan *c, int32_t hour)
 {
 	return (long)(ds_floordiv((int64_t)hour + c->tz, 24) - c->day0);
@@ -213,7 +208,7 @@ static int totals_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 	if (d < 0 || (size_t)d >= c->ndays)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!matches(c->f, rows[i].key))
+		if (!ds_filter_match(c->f, rows[i].key))
 			continue;
 		struct ds_keyacc *a = ds_keymap_get(&c->m, ds_key_mask(rows[i].key, c->dims));
 		if (!a)
@@ -230,7 +225,7 @@ static int fill_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 	if (d < 0 || (size_t)d >= c->ndays)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!matches(c->f, rows[i].key))
+		if (!ds_filter_match(c->f, rows[i].key))
 			continue;
 		const struct ds_keyacc *a =
 		        ds_keymap_find(&c->m, ds_key_mask(rows[i].key, c->dims));
@@ -249,7 +244,7 @@ static int sketch_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 		return 0;
 	struct ds_sketch *sk = d < c->s1 ? &c->before : &c->during;
 	for (size_t i = 0; i < n; i++) {
-		if (!matches(c->f, rows[i].key) || !c->want(c->wctx, rows[i].key))
+		if (!ds_filter_match(c->f, rows[i].key) || !c->want(c->wctx, rows[i].key))
 			continue;
 		const uint8_t *p = rows[i].enc;
 		if (ds_sketch_merge_enc(sk, &p, rows[i].enc + rows[i].enclen) < 0)
@@ -414,9 +409,11 @@ static int breakdown(struct ctx *c, const struct ds_event *e, unsigned by, struc
 	int rc = matrix(c, e->dims | by, 1, in_keyset, &ks, &keys, &vals, &nk);
 	struct ds_ev_share *sh = calloc(nk + 1, sizeof *sh);
 	double *base = malloc((c->ndays + 1) * sizeof *base);
-	if (rc == 0 && (!sh || !base))
+	double *gotv = calloc(nk + 1, sizeof *gotv), *expv = calloc(nk + 1, sizeof *expv);
+	if (rc == 0 && (!sh || !base || !gotv || !expv))
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
-	/* the same value over several keys (12543/tcp and /udp) adds up */
+	/* the same value over several keys (12543/tcp and /udp) adds up: agg
+	 * numbers the values, gotv/expv sum their packets and expected packets */
 	struct ds_keymap agg = {0};
 	size_t s0 = (size_t)(e->start - c->day0), s1 = (size_t)(e->end - c->day0);
 	for (size_t i = 0; rc == 0 && i < nk; i++) {
@@ -434,16 +431,15 @@ static int breakdown(struct ctx *c, const struct ds_event *e, unsigned by, struc
 			rc = ds_fail(DS_E_NOMEM, "out of memory");
 			break;
 		}
-		/* keyacc fields reused: packets = got, sketch unused; exp kept in sh */
 		size_t idx = (size_t)(a - agg.v);
-		a->packets += (uint64_t)got;
-		sh[idx].key = a->key;
-		sh[idx].share += exp; /* expected, summed; turned into a share below */
+		gotv[idx] += got;
+		expv[idx] += exp;
 	}
 	double pos = 0;
 	size_t n = agg.n;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		double got = (double)agg.v[i].packets, exp = sh[i].share;
+		double got = gotv[i], exp = expv[i];
+		sh[i].key = agg.v[i].key;
 		sh[i].excess = (int64_t)llround(e->rise ? got - exp : exp - got);
 		if (sh[i].excess > 0)
 			pos += (double)sh[i].excess;
@@ -461,6 +457,8 @@ static int breakdown(struct ctx *c, const struct ds_event *e, unsigned by, struc
 	ds_keymap_free(&agg);
 	free(sh);
 	free(base);
+	free(gotv);
+	free(expv);
 	free(keys);
 	free(vals);
 	return rc;

@@ -6,6 +6,7 @@
 #include "darkscope/keymap.h"
 #include "darkscope/radix.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +24,18 @@ void ds_period_before(const struct ds_period *p, struct ds_period *out)
 	out->day1 = p->day0 - 1;
 }
 
-static int matches(const struct ds_filter *f, uint64_t key)
+void ds_period_previous(const struct ds_period *p, int is_quarter, struct ds_period *out)
 {
-	return !f || !f->dims || ds_key_mask(key, f->dims) == ds_key_mask(f->key, f->dims);
+	if (is_quarter) {
+		int y, m, d;
+		char buf[16];
+		ds_civil_from_days(p->day0 - 1, &y, &m, &d);
+		snprintf(buf, sizeof buf, "%dQ%d", y, (m - 1) / 3 + 1);
+		*out = *p;
+		if (ds_parse_quarter(buf, &out->day0, &out->day1) == 0)
+			return;
+	}
+	ds_period_before(p, out);
 }
 
 struct topctx {
@@ -40,7 +50,7 @@ static int top_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct topctx *t = ctx;
 	for (size_t i = 0; i < n; i++) {
-		if (!matches(t->f, rows[i].key))
+		if (!ds_filter_match(t->f, rows[i].key))
 			continue;
 		uint64_t k = ds_key_mask(rows[i].key, t->by);
 		struct ds_keyacc *a;
@@ -269,7 +279,7 @@ static int series_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 	if (b < 0 || (size_t)b >= c->s->npoints)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!matches(c->f, rows[i].key))
+		if (!ds_filter_match(c->f, rows[i].key))
 			continue;
 		uint64_t k = ds_key_mask(rows[i].key, c->by);
 		for (size_t j = 0; j < c->s->nkeys; j++)

@@ -99,22 +99,8 @@ int ds_cmd_top(struct ds_ctx *c)
 	int rc = ds_top(q.st, q.by, &q.period, &q.filter, q.n, 1, ds_label_key, q.labels, &t);
 	if (rc == 0 && c->args.val[OPT_PREVIOUS]) {
 		struct ds_period prev;
-		if (q.is_quarter) { /* the previous calendar quarter */
-			int64_t d0, d1;
-			char buf[16];
-			int y, m, d;
-			ds_civil_from_days(q.period.day0 - 1, &y, &m, &d);
-			snprintf(buf, sizeof buf, "%dQ%d", y, (m - 1) / 3 + 1);
-			rc = ds_parse_quarter(buf, &d0, &d1);
-			prev = q.period;
-			prev.day0 = d0;
-			prev.day1 = d1;
-		} else {
-			ds_period_before(&q.period, &prev);
-		}
-		if (rc == 0)
-			rc = ds_top_previous(q.st, q.by, &prev, &q.filter, ds_label_key, q.labels,
-			                     &t);
+		ds_period_previous(&q.period, q.is_quarter, &prev);
+		rc = ds_top_previous(q.st, q.by, &prev, &q.filter, ds_label_key, q.labels, &t);
 	}
 	if (rc < 0) {
 		status = ds_cmd_fail(rc);

@@ -3,7 +3,6 @@
 
 #include "darkscope/dtime.h"
 #include "darkscope/err.h"
-#include "darkscope/log.h"
 #include "darkscope/report.h"
 
 #include <stdio.h>

@@ -5,7 +5,6 @@
 #include "darkscope/err.h"
 #include "darkscope/synth.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +33,9 @@ static int write_config(const struct ds_config *cfg, const char *path, const cha
 			const struct ds_prefix *x = &cfg->prefixes[j];
 			if (x->sensor != i)
 				continue;
-			static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
-			                                   0, 0, 0, 0, 0xff, 0xff};
 			char a[64];
-			if (x->len >= 96 && memcmp(x->addr, mapped, 12) == 0)
-				fprintf(f, "prefix = %u.%u.%u.%u/%u\n", x->addr[12], x->addr[13],
-				        x->addr[14], x->addr[15], x->len - 96);
-			else if (inet_ntop(AF_INET6, x->addr, a, sizeof a))
-				fprintf(f, "prefix = %s/%u\n", a, x->len);
+			ds_prefix_format(x, a, sizeof a);
+			fprintf(f, "prefix = %s\n", a);
 		}
 	}
 	return fclose(f) == 0 ? 0 : ds_fail(DS_E_IO, "%s: write failed", path);

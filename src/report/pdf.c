@@ -54,52 +54,14 @@ static void font(struct pdf *p, double size, int bold)
 	cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
 }
 
-/* Break s into lines of at most width; calls line() for each (NULL: count). */
-static int wrap(struct pdf *p, const char *s, double width, double x, double y, double lead,
-                int draw)
+/* Break s into lines of at most width, handing each to fn (NULL: only
+ * count them).  Returns the number of lines. */
+typedef void (*line_fn)(struct pdf *p, const char *line, int i, void *ctx);
+
+static int wrap(struct pdf *p, const char *s, double width, line_fn fn, void *ctx)
 {
 	char line[2200] = "", word[512];
 	int n = 0;
-	while (*s) {
-		size_t k = 0;
-		while (*s == ' ')
-			s++;
-		while (*s && *s != ' ' && k + 1 < sizeof word)
-			word[k++] = *s++;
-		word[k] = 0;
-		if (!k)
-			break;
-		char trial[2200];
-		snprintf(trial, sizeof trial, "%s%s%s", line, *line ? " " : "", word);
-		cairo_text_extents_t e;
-		cairo_text_extents(p->cr, trial, &e);
-		if (e.x_advance > width && *line) {
-			if (draw) {
-				cairo_move_to(p->cr, x, y + lead * n);
-				cairo_show_text(p->cr, line);
-			}
-			n++;
-			snprintf(line, sizeof line, "%s", word);
-		} else {
-			memcpy(line, trial, sizeof line);
-		}
-	}
-	if (*line) {
-		if (draw) {
-			cairo_move_to(p->cr, x, y + lead * n);
-			cairo_show_text(p->cr, line);
-		}
-		n++;
-	}
-	return n;
-}
-
-static void paragraph(struct pdf *p, const char *s, double size, int bold, double after)
-{
-	font(p, size, bold);
-	double lead = size * 1.4;
-	/* line by line, so that a long paragraph continues on the next page */
-	char line[2200] = "", word[512];
 	for (;;) {
 		size_t k = 0;
 		while (*s == ' ')
@@ -111,19 +73,49 @@ static void paragraph(struct pdf *p, const char *s, double size, int bold, doubl
 		snprintf(trial, sizeof trial, "%s%s%s", line, *line ? " " : "", word);
 		cairo_text_extents_t e;
 		cairo_text_extents(p->cr, trial, &e);
-		if ((!k || e.x_advance > TEXT_W) && *line) {
-			need(p, lead);
-			font(p, size, bold);
-			cairo_move_to(p->cr, MARGIN, p->y + size);
-			cairo_show_text(p->cr, line);
-			p->y += lead;
+		if ((!k || e.x_advance > width) && *line) {
+			if (fn)
+				fn(p, line, n, ctx);
+			n++;
 			snprintf(line, sizeof line, "%s", word);
 		} else {
 			memcpy(line, trial, sizeof line);
 		}
 		if (!k)
-			break;
+			return n;
 	}
+}
+
+struct textpos {
+	double x, y, lead, size;
+	int bold;
+};
+
+/* A cell's line: at a fixed place. */
+static void cell_line(struct pdf *p, const char *line, int i, void *ctx)
+{
+	const struct textpos *t = ctx;
+	cairo_move_to(p->cr, t->x, t->y + t->lead * i);
+	cairo_show_text(p->cr, line);
+}
+
+/* A paragraph's line: below the last, on a new page when this one is full. */
+static void para_line(struct pdf *p, const char *line, int i, void *ctx)
+{
+	const struct textpos *t = ctx;
+	(void)i;
+	need(p, t->lead);
+	font(p, t->size, t->bold);
+	cairo_move_to(p->cr, MARGIN, p->y + t->size);
+	cairo_show_text(p->cr, line);
+	p->y += t->lead;
+}
+
+static void paragraph(struct pdf *p, const char *s, double size, int bold, double after)
+{
+	struct textpos t = {.lead = size * 1.4, .size = size, .bold = bold};
+	font(p, size, bold);
+	wrap(p, s, TEXT_W, para_line, &t);
 	p->y += after;
 }
 
@@ -137,7 +129,7 @@ static void table(struct pdf *p, int ncol, const double *w, const char *const *c
 		int lines = 1;
 		font(p, size, r == 0);
 		for (int c = 0; c < ncol; c++) {
-			int n = wrap(p, cells[r * ncol + c], w[c] - 2 * pad, 0, 0, lead, 0);
+			int n = wrap(p, cells[r * ncol + c], w[c] - 2 * pad, NULL, NULL);
 			lines = n > lines ? n : lines;
 		}
 		double h = lines * lead + 2 * pad;
@@ -154,8 +146,8 @@ static void table(struct pdf *p, int ncol, const double *w, const char *const *c
 			cairo_rectangle(p->cr, x, p->y, w[c], h);
 			cairo_stroke(p->cr);
 			font(p, size, r == 0);
-			wrap(p, cells[r * ncol + c], w[c] - 2 * pad, x + pad, p->y + pad + size,
-			     lead, 1);
+			struct textpos t = {.x = x + pad, .y = p->y + pad + size, .lead = lead};
+			wrap(p, cells[r * ncol + c], w[c] - 2 * pad, cell_line, &t);
 			x += w[c];
 		}
 		p->y += h;
@@ -264,9 +256,9 @@ int rp_write_pdf(const struct rp_report *r)
 	for (size_t i = 0; i < r->noverview; i++)
 		paragraph(&p, r->overview[i], 10, 0, 6);
 	top_table(&p, r, DS_DIM_PORT, &r->ports, "Table 1: Top 5 destination ports");
-	figure(&p, &r->figs[0]);
+	figure(&p, r->figs[0]);
 	top_table(&p, r, DS_DIM_CC, &r->regions, "Table 2: Top 5 source regions");
-	figure(&p, &r->figs[1]);
+	figure(&p, r->figs[1]);
 	need(&p, 60);
 	paragraph(&p, "2. Events of note", 14, 1, 4);
 	if (!r->ev.n)
@@ -277,7 +269,7 @@ int rp_write_pdf(const struct rp_report *r)
 		paragraph(&p, buf, 11, 1, 3);
 		paragraph(&p, r->evs[i].text, 10, 0, 6);
 		for (size_t k = 0; k < r->evs[i].nfig; k++)
-			figure(&p, &r->figs[r->evs[i].fig[k]]);
+			figure(&p, r->figs[r->evs[i].fig[k]]);
 	}
 	need(&p, 80);
 	paragraph(&p, "3. Sensors", 14, 1, 4);

@@ -68,12 +68,15 @@ const char *rp_ordinal(long n, char *buf, size_t cap)
 
 static struct rp_fig *new_fig(struct rp_report *r, const char *file, size_t n, int64_t day0)
 {
-	struct rp_fig *f = realloc(r->figs, (r->nfigs + 1) * sizeof *f);
-	if (!f)
+	/* each figure on its own: its chart points into it, so it must not move */
+	struct rp_fig **v = realloc(r->figs, (r->nfigs + 1) * sizeof *v), *f;
+	if (!v)
 		return NULL;
-	r->figs = f;
-	f = &r->figs[r->nfigs++];
-	memset(f, 0, sizeof *f);
+	r->figs = v;
+	if (!(f = calloc(1, sizeof *f)))
+		return NULL;
+	r->figs[r->nfigs++] = f;
+	f->c.title = f->title;
 	snprintf(f->file, sizeof f->file, "%s", file);
 	f->number = (int)r->nfigs;
 	f->c.day0 = day0;
@@ -98,11 +101,6 @@ static double *add_series(struct rp_fig *f, const char *label, int color, int da
 	return f->y[k];
 }
 
-static void finish_fig(struct rp_fig *f)
-{
-	f->c.title = f->title;
-}
-
 /* Figure 1 / 2: the daily packets of the top rows. */
 static int top_figure(struct rp_report *r, const struct ds_series *s, unsigned by, const char *file,
                       const char *what)
@@ -121,11 +119,10 @@ static int top_figure(struct rp_report *r, const struct ds_series *s, unsigned b
 		for (size_t i = 0; i < s->npoints; i++)
 			y[i] = (double)s->vals[k * s->npoints + i];
 	}
-	finish_fig(f);
 	return 0;
 }
 
-static void event_keys(const struct rp_report *r, const struct ds_event *e, char *out, size_t cap)
+void rp_event_keys(const struct rp_report *r, const struct ds_event *e, char *out, size_t cap)
 {
 	out[0] = 0;
 	for (size_t i = 0; i < e->nkeys; i++) {
@@ -170,7 +167,7 @@ static int event_section(struct rp_report *r, size_t idx)
 	struct rp_event *x = &r->evs[idx];
 	size_t off = (size_t)(r->p.day0 - r->ev.day0), n = r->ev.ndays - off;
 	char keys[256], d0[32], d1[32], d2[32], name[64];
-	event_keys(r, e, keys, sizeof keys);
+	rp_event_keys(r, e, keys, sizeof keys);
 	rp_day(e->start, d0, sizeof d0);
 	rp_day(e->peak, d1, sizeof d1);
 	rp_day(e->end, d2, sizeof d2);
@@ -190,7 +187,6 @@ static int event_section(struct rp_report *r, size_t idx)
 	for (size_t i = 0; i < n; i++)
 		y[i] = e->series[off + i], b[i] = e->baseline[off + i];
 	f->c.shade0 = e->start, f->c.shade1 = e->end;
-	finish_fig(f);
 	/* (b) the breakdown by region (by port for a region's event), days around it */
 	int64_t w0 = e->start - 14 < r->p.day0 ? r->p.day0 : e->start - 14;
 	int64_t w1 = e->end + 7 > r->p.day1 ? r->p.day1 : e->end + 7;
@@ -214,16 +210,11 @@ static int event_section(struct rp_report *r, size_t idx)
 		x->fig[x->nfig++] = r->nfigs - 1;
 		snprintf(f->title, sizeof f->title, "Figure %d: %s by source %s", f->number, keys,
 		         by == DS_DIM_CC ? "region" : "port");
-		double *sum = calloc(f->c.n + 1, sizeof *sum);
-		if (!sum)
-			return ds_fail(DS_E_NOMEM, "out of memory");
 		for (size_t k = 0; k < nsh; k++) {
 			char label[96];
 			ds_label_display(r->l, by, keys2[k], label, sizeof label);
-			if (!(y = add_series(f, label, (int)k, 0))) {
-				free(sum);
+			if (!(y = add_series(f, label, (int)k, 0)))
 				return ds_fail(DS_E_NOMEM, "out of memory");
-			}
 		}
 		/* one series query per event key, filtered on it, by the chosen values */
 		for (size_t j = 0; j < e->nkeys; j++) {
@@ -231,29 +222,23 @@ static int event_section(struct rp_report *r, size_t idx)
 			struct ds_series s;
 			int rc = ds_series(r->st, by, &win, &fl, keys2, nsh, 0, DS_STEP_DAY,
 			                   ds_label_key, r->l, &s);
-			if (rc < 0) {
-				free(sum);
+			if (rc < 0)
 				return rc;
-			}
 			for (size_t k = 0; k < s.nkeys; k++)
 				for (size_t i = 0; i < s.npoints && i < f->c.n; i++)
 					f->y[k][i] += (double)s.vals[k * s.npoints + i];
 			ds_series_free(&s);
 		}
-		if (!(y = add_series(f, "other", 7, 0))) {
-			free(sum);
+		if (!(y = add_series(f, "other", 7, 0)))
 			return ds_fail(DS_E_NOMEM, "out of memory");
-		}
 		for (size_t i = 0; i < f->c.n; i++) {
 			double all = e->series[(size_t)(w0 - r->ev.day0) + i], part = 0;
 			for (size_t k = 0; k < nsh; k++)
 				part += f->y[k][i];
 			y[i] = all > part ? all - part : 0;
 		}
-		free(sum);
 		f->c.stacked = 1;
 		f->c.shade0 = e->start, f->c.shade1 = e->end;
-		finish_fig(f);
 	}
 	/* (c) a port led by one region: that region's own series and baseline */
 	if (e->dims == DS_DIM_PORT && e->nregions && e->regions[0].share >= 0.4) {
@@ -275,7 +260,7 @@ static int event_section(struct rp_report *r, size_t idx)
 			x->fig[x->nfig++] = r->nfigs - 1;
 			snprintf(f->title, sizeof f->title, "Figure %d: %s from %s", f->number,
 			         keys, cc);
-			char label[192];
+			char label[384];
 			snprintf(label, sizeof label, "%s from %s", keys, cc);
 			y = add_series(f, label, 1, 0);
 			b = add_series(f, "baseline", 7, 1);
@@ -284,7 +269,6 @@ static int event_section(struct rp_report *r, size_t idx)
 			for (size_t i = 0; rc == 0 && i < n; i++)
 				y[i] = all[off + i], b[i] = base[off + i];
 			f->c.shade0 = e->start, f->c.shade1 = e->end;
-			finish_fig(f);
 		}
 		free(all);
 		free(base);
@@ -387,8 +371,8 @@ static int sensors_table(struct rp_report *r)
 			if (strcmp(r->cfg->sensors[px->sensor].name, x->name) != 0)
 				continue;
 			rp_cat(x->prefixes, sizeof x->prefixes, "%s", x->prefixes[0] ? " " : "");
-			rp_prefix_text(px, x->prefixes + strlen(x->prefixes),
-			               sizeof x->prefixes - strlen(x->prefixes));
+			ds_prefix_format(px, x->prefixes + strlen(x->prefixes),
+			                 sizeof x->prefixes - strlen(x->prefixes));
 		}
 	}
 	if (rc == 0)
@@ -399,24 +383,10 @@ static int sensors_table(struct rp_report *r)
 
 /* ---- the whole report ---- */
 
-static void previous_period(const struct rp_report *r, struct ds_period *prev)
-{
-	if (r->opts->is_quarter) {
-		int y, m, d;
-		char buf[16];
-		ds_civil_from_days(r->p.day0 - 1, &y, &m, &d);
-		snprintf(buf, sizeof buf, "%dQ%d", y, (m - 1) / 3 + 1);
-		*prev = r->p;
-		if (ds_parse_quarter(buf, &prev->day0, &prev->day1) == 0)
-			return;
-	}
-	ds_period_before(&r->p, prev);
-}
-
 static int gather(struct rp_report *r)
 {
 	int rc;
-	previous_period(r, &r->prev);
+	ds_period_previous(&r->p, r->opts->is_quarter, &r->prev);
 	if ((rc = ds_top(r->st, DS_DIM_PORT, &r->p, NULL, 5, 1, ds_label_key, r->l, &r->ports)) <
 	            0 ||
 	    (rc = ds_top_previous(r->st, DS_DIM_PORT, &r->prev, NULL, ds_label_key, r->l,
@@ -446,9 +416,7 @@ static int gather(struct rp_report *r)
 		return rc;
 	/* days covered: days of the period with any packet */
 	struct ds_series tot;
-	struct ds_filter none = {0};
 	uint64_t zero = 0;
-	(void)none;
 	if ((rc = ds_series(r->st, 0, &r->p, NULL, &zero, 1, 0, DS_STEP_DAY, ds_label_key, r->l,
 	                    &tot)) < 0)
 		return rc;
@@ -475,9 +443,11 @@ static void release(struct rp_report *r)
 	ds_series_free(&r->sports);
 	ds_series_free(&r->sregions);
 	ds_events_free(&r->ev);
-	for (size_t i = 0; i < r->nfigs; i++)
-		for (size_t k = 0; k < r->figs[i].ns; k++)
-			free(r->figs[i].y[k]);
+	for (size_t i = 0; i < r->nfigs; i++) {
+		for (size_t k = 0; k < r->figs[i]->ns; k++)
+			free(r->figs[i]->y[k]);
+		free(r->figs[i]);
+	}
 	free(r->figs);
 	free(r->sens);
 	free(r->evs);
@@ -497,17 +467,9 @@ int ds_report_write(struct ds_store *st, struct ds_labels *l, const struct ds_pe
 		return ds_fail(DS_E_IO, "%s: cannot create: %s", o->outdir, strerror(errno));
 	int rc = gather(&r);
 	char path[4096];
-	/* figs moved as it grew: point each chart at its own labels again */
-	for (size_t i = 0; i < r.nfigs; i++) {
-		struct rp_fig *f = &r.figs[i];
-		f->c.title = f->title;
-		f->c.s = f->s;
-		for (size_t k = 0; k < f->ns; k++)
-			f->s[k].label = f->labels[k];
-	}
 	/* the figures: SVG for HTML, PNG for Markdown (PDF draws them itself) */
 	for (size_t i = 0; rc == 0 && i < r.nfigs; i++) {
-		struct rp_fig *f = &r.figs[i];
+		const struct rp_fig *f = r.figs[i];
 		if (rc == 0 && (o->formats & DS_REPORT_HTML) &&
 		    (rc = rp_path(&r, f->file, ".svg", path, sizeof path)) == 0)
 			rc = ds_chart_svg(path, &f->c, RP_FIG_W, RP_FIG_H);

@@ -14,11 +14,11 @@
 
 struct rp_fig {
 	char file[64]; /* base name of its .svg / .png */
-	char title[320];
+	char title[512];
 	int number;
 	struct ds_chart c;
 	struct ds_chart_series s[RP_MAX_SERIES];
-	char labels[RP_MAX_SERIES][192];
+	char labels[RP_MAX_SERIES][384];
 	double *y[RP_MAX_SERIES];
 	size_t ns;
 };
@@ -51,7 +51,7 @@ struct rp_report {
 	struct ds_series sports, sregions;
 	struct ds_events ev;
 	struct rp_event *evs;
-	struct rp_fig *figs;
+	struct rp_fig **figs; /* each allocated alone: charts point into them */
 	size_t nfigs;
 	struct rp_sensor *sens;
 	size_t nsens;
@@ -65,7 +65,8 @@ void rp_cat(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(p
 void rp_day(int64_t day, char *out, size_t cap);
 const char *rp_ordinal(long n, char *buf, size_t cap);
 int rp_path(const struct rp_report *r, const char *name, const char *ext, char *out, size_t cap);
-void rp_prefix_text(const struct ds_prefix *p, char *out, size_t cap);
+/* "12543/TCP and 12543/UDP", "8080/TCP (http-alt) from China", "Japan". */
+void rp_event_keys(const struct rp_report *r, const struct ds_event *e, char *out, size_t cap);
 void rp_period_text(const struct rp_report *r, char *out, size_t cap);
 
 void rp_event_text(struct rp_report *r, size_t idx);

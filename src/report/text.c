@@ -3,22 +3,8 @@
 
 #include "darkscope/dtime.h"
 
-#include <arpa/inet.h>
 #include <math.h>
 #include <string.h>
-
-void rp_prefix_text(const struct ds_prefix *x, char *out, size_t cap)
-{
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	char a[64] = "?";
-	if (x->len >= 96 && memcmp(x->addr, mapped, 12) == 0) {
-		snprintf(out, cap, "%u.%u.%u.%u/%u", x->addr[12], x->addr[13], x->addr[14],
-		         x->addr[15], x->len - 96);
-		return;
-	}
-	inet_ntop(AF_INET6, x->addr, a, sizeof a);
-	snprintf(out, cap, "%s/%u", a, x->len);
-}
 
 void rp_period_text(const struct rp_report *r, char *out, size_t cap)
 {
@@ -57,18 +43,8 @@ static void shares_text(const struct rp_report *r, unsigned by, const struct ds_
 static void event_sentence(const struct rp_report *r, const struct ds_event *e, char *out,
                            size_t cap, int brief)
 {
-	char keys[256] = "", d0[32], d1[32], d2[32], who[512];
-	for (size_t i = 0; i < e->nkeys; i++) {
-		char k[96];
-		ds_label_display(r->l, e->dims & DS_DIM_PORT ? DS_DIM_PORT : DS_DIM_CC, e->keys[i],
-		                 k, sizeof k);
-		rp_cat(keys, sizeof keys, "%s%s", i ? " and " : "", k);
-	}
-	if (e->dims == (DS_DIM_PORT | DS_DIM_CC)) {
-		char c[96];
-		ds_label_display(r->l, DS_DIM_CC, e->keys[0], c, sizeof c);
-		rp_cat(keys, sizeof keys, " from %s", c);
-	}
+	char keys[256], d0[32], d1[32], d2[32], who[512];
+	rp_event_keys(r, e, keys, sizeof keys);
 	rp_day(e->start, d0, sizeof d0);
 	rp_day(e->peak, d1, sizeof d1);
 	rp_day(e->end, d2, sizeof d2);

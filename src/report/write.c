@@ -122,7 +122,7 @@ int rp_write_json(const struct rp_report *r)
 	for (size_t i = 0; i < r->nfigs; i++) {
 		if (i)
 			fputc(',', f);
-		json_fig(f, &r->figs[i]);
+		json_fig(f, r->figs[i]);
 	}
 	fprintf(f, "],\"events\":[");
 	for (size_t i = 0; i < r->ev.n; i++) {
@@ -132,7 +132,7 @@ int rp_write_json(const struct rp_report *r)
 		ds_json_str(f, r->evs[i].text);
 		fprintf(f, ",\"figures\":[");
 		for (size_t k = 0; k < r->evs[i].nfig; k++)
-			fprintf(f, "%s%d", k ? "," : "", r->figs[r->evs[i].fig[k]].number);
+			fprintf(f, "%s%d", k ? "," : "", r->figs[r->evs[i].fig[k]]->number);
 		fprintf(f, "],\"event\":");
 		ds_json_event(f, r->l, &r->ev.v[i]);
 		fprintf(f, "}");
@@ -196,17 +196,17 @@ int rp_write_md(const struct rp_report *r)
 		fprintf(f, "%s\n\n", r->overview[i]);
 	fprintf(f, "**Table 1: Top 5 destination ports**\n\n");
 	md_top(f, r, DS_DIM_PORT, &r->ports);
-	md_fig(f, &r->figs[0]);
+	md_fig(f, r->figs[0]);
 	fprintf(f, "**Table 2: Top 5 source regions**\n\n");
 	md_top(f, r, DS_DIM_CC, &r->regions);
-	md_fig(f, &r->figs[1]);
+	md_fig(f, r->figs[1]);
 	fprintf(f, "## 2. Events of note\n\n");
 	if (!r->ev.n)
 		fprintf(f, "No sharp rise or fall was found in the period.\n\n");
 	for (size_t i = 0; i < r->ev.n; i++) {
 		fprintf(f, "### 2.%zu %s\n\n%s\n\n", i + 1, r->evs[i].title, r->evs[i].text);
 		for (size_t k = 0; k < r->evs[i].nfig; k++)
-			md_fig(f, &r->figs[r->evs[i].fig[k]]);
+			md_fig(f, r->figs[r->evs[i].fig[k]]);
 	}
 	fprintf(f,
 	        "## 3. Sensors\n\n| Sensor |%s Packets | Sources | Days with data | Top ports | "
@@ -350,10 +350,10 @@ int rp_write_html(const struct rp_report *r)
 	}
 	int rc = 0;
 	html_top(f, r, DS_DIM_PORT, &r->ports, "Table 1: Top 5 destination ports");
-	rc = html_svg(f, r, &r->figs[0]);
+	rc = html_svg(f, r, r->figs[0]);
 	html_top(f, r, DS_DIM_CC, &r->regions, "Table 2: Top 5 source regions");
 	if (rc == 0)
-		rc = html_svg(f, r, &r->figs[1]);
+		rc = html_svg(f, r, r->figs[1]);
 	fprintf(f, "<h2>2. Events of note</h2>\n");
 	if (!r->ev.n)
 		fprintf(f, "<p>No sharp rise or fall was found in the period.</p>\n");
@@ -366,7 +366,7 @@ int rp_write_html(const struct rp_report *r)
 		html_str(f, r->evs[i].text);
 		fprintf(f, "</p>\n");
 		for (size_t k = 0; k < r->evs[i].nfig && rc == 0; k++)
-			rc = html_svg(f, r, &r->figs[r->evs[i].fig[k]]);
+			rc = html_svg(f, r, r->figs[r->evs[i].fig[k]]);
 		fprintf(f, "</section>\n");
 	}
 	fprintf(f,

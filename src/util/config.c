@@ -21,6 +21,19 @@ int ds_config_init(struct ds_config *cfg)
 	return ds_config_add_sensor(cfg, "unattributed", "Unattributed") < 0 ? -DS_E_NOMEM : 0;
 }
 
+void ds_prefix_format(const struct ds_prefix *x, char *out, size_t cap)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	char a[INET6_ADDRSTRLEN] = "?";
+	if (x->len >= 96 && memcmp(x->addr, mapped, 12) == 0) {
+		snprintf(out, cap, "%u.%u.%u.%u/%u", x->addr[12], x->addr[13], x->addr[14],
+		         x->addr[15], x->len - 96);
+		return;
+	}
+	inet_ntop(AF_INET6, x->addr, a, sizeof a);
+	snprintf(out, cap, "%s/%u", a, x->len);
+}
+
 int ds_config_find_sensor(const struct ds_config *cfg, const char *name)
 {
 	for (unsigned i = 0; i < cfg->nsensors; i++)
