@@ -12,7 +12,9 @@
 # within one day of it, with the right breadth (and region / sensor).
 # Reported events matching nothing injected count against precision.  A quiet
 # quarter (no events) is checked for every seed as well.
-# Prints one line per seed, then "recall R precision P quiet Q".
+# Prints one line per seed, then "recall R precision P quiet Q".  With
+# KEEP=DIR the events JSON of every quarter is kept there; EXTRA_CONF is
+# appended to each quarter's config (e.g. '[events]\nsource_threshold = 0').
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DS=${DS:-$ROOT/build/darkscope}
@@ -33,11 +35,15 @@ for ((seed = FIRST; seed < FIRST + SEEDS; seed++)); do
   lport="$((20000 + RANDOM % 40000))/tcp"
   [ $((RANDOM % 2)) = 0 ] && lport="$lport+${lport%/tcp}/udp"
   cc=${CCS[RANDOM % ${#CCS[@]}]} sensor=${SENSORS[RANDOM % 4]}
-  d1=$(date_of $((RANDOM % 80))) d2=$(date_of $((RANDOM % 80))) d3=$(date_of $((RANDOM % 80)))
-  share() { awk -v r=$RANDOM 'BEGIN {printf "%.2f", 0.03 + (r % 28) / 100}'; }
-  ev=(-e "surge:port=${pick[0]},start=$d1,days=$((2 + RANDOM % 9)),share=$(share)"
-      -e "region:port=${pick[1]},cc=$cc,start=$d2,days=$((3 + RANDOM % 15)),share=$(share)"
-      -e "local:sensor=$sensor,port=$lport,start=$d3,days=$((2 + RANDOM % 6)),share=$(share)")
+  o1=$((RANDOM % 80)) o2=$((RANDOM % 80)) o3=$((RANDOM % 80))
+  d1=$(date_of $o1) d2=$(date_of $o2) d3=$(date_of $o3)
+  # shares 3% to 30% of a day; every draw is made here, in this shell:
+  # $RANDOM inside $(...) is reseeded and would differ from run to run
+  sh1=$((3 + RANDOM % 28)) sh2=$((3 + RANDOM % 28)) sh3=$((3 + RANDOM % 28))
+  share() { printf '0.%02d' "$1"; }
+  ev=(-e "surge:port=${pick[0]},start=$d1,days=$((2 + RANDOM % 9)),share=$(share $sh1)"
+      -e "region:port=${pick[1]},cc=$cc,start=$d2,days=$((3 + RANDOM % 15)),share=$(share $sh2)"
+      -e "local:sensor=$sensor,port=$lport,start=$d3,days=$((2 + RANDOM % 6)),share=$(share $sh3)")
   for kind in events quiet; do
     conf=$W/$kind.conf db=$W/$kind.db
     rm -f "$db"*
@@ -45,8 +51,10 @@ for ((seed = FIRST; seed < FIRST + SEEDS; seed++)); do
     "$DS" synth --geoip "$GEO" --from 2014-09-01 --to 2014-12-31 --rate 20000 --seed "$seed" \
       --quiet "${extra[@]}" --out "$W/$kind.pcap" --write-config "$conf"
     sed -i "s#^db = .*#db = $db#" "$conf"
+    [ -z "${EXTRA_CONF:-}" ] || printf '%b\n' "$EXTRA_CONF" >> "$conf"
     "$DS" ingest -c "$conf" --quiet "$W/$kind.pcap"
     "$DS" events -c "$conf" --quarter 2014Q4 --format json > "$W/$kind.json"
+    [ -z "${KEEP:-}" ] || cp "$W/$kind.json" "$KEEP/$seed.$kind.json"
   done
   q=$(jq '.events | length' "$W/quiet.json")
   [ "$q" = 0 ] || quiet_bad=$((quiet_bad + 1))

@@ -40,6 +40,7 @@ struct ds_event_opts {
 	double min_share;
 	int window;
 	double broad_share;
+	double source_threshold; /* least z of the change in distinct sources */
 };
 
 struct ds_config {

@@ -8,8 +8,10 @@
  * `factor` times over it, and its excess is at least `min_share` of the day's
  * packets; the baseline is then frozen until the series returns.  Detections
  * on the same port number, or on a region and a port within that region, that
- * overlap in time are grouped into one finding.  Each finding is then broken
- * down by sensor (breadth) and by region (or by port, for a region). */
+ * overlap in time are grouped into one finding.  A finding is kept when its
+ * distinct sources changed too (`source_threshold`) or its packets alone are
+ * overwhelming; it is then broken down by sensor (breadth) and by region (or
+ * by port, for a region). */
 #ifndef DARKSCOPE_EVENTS_H
 #define DARKSCOPE_EVENTS_H
 
@@ -42,6 +44,7 @@ struct ds_event {
 	double expected;          /* the baseline over the same days */
 	int64_t excess_packets, excess_sources;
 	uint64_t sources, sources_before; /* distinct, during and just before (same length) */
+	double sources_z; /* (sources - sources_before) over its noise; NAN without a before */
 	int broad;
 	unsigned sensors_rising, sensors_reporting;
 	struct ds_ev_share sensors[DS_EV_MAX_SHARE]; /* carrying most of the excess */
@@ -74,6 +77,11 @@ int ds_events_find(struct ds_store *st, const struct ds_period *p, const struct 
                    struct ds_events *out);
 
 void ds_events_free(struct ds_events *e);
+
+/* Fold each region finding whose first port (30% of its excess or more) is
+ * a port finding at the same time into that finding (a port's rise seen from
+ * one region). */
+void ds_events_absorb_regions(struct ds_events *e);
 
 /* The expected values base[0..ndays) of a series over e's analysed days. */
 int ds_events_baseline(const struct ds_events *e, const struct ds_event_opts *o, const double *x,

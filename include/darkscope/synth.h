@@ -33,6 +33,7 @@ struct ds_synth_event {
 	int64_t day0;
 	int days;
 	double x, share;
+	int sources; /* how many sources send it (0: the kind's default) */
 };
 
 struct ds_synth_opts {

@@ -331,9 +331,14 @@ struct mat {
 	size_t n;
 };
 
+static int overlap(const struct det *a, const struct det *b)
+{
+	return a->d.rise == b->d.rise && a->d.start <= b->d.end + 1 && b->d.start <= a->d.end + 1;
+}
+
 static int related(const struct det *a, const struct det *b)
 {
-	if (a->d.rise != b->d.rise || a->d.start > b->d.end + 1 || b->d.start > a->d.end + 1)
+	if (!overlap(a, b))
 		return 0;
 	if ((a->dims & DS_DIM_PORT) && (b->dims & DS_DIM_PORT))
 		return ds_key_port(a->key) == ds_key_port(b->key) &&
@@ -483,6 +488,47 @@ static int want_keys(void *ctx, uint64_t key)
 	return in_keyset(ctx, key);
 }
 
+/* Distinct sources during e and over as many days just before, and the
+ * score of their change: the difference over the noise of two counts (their
+ * sum, as for Poisson counts, plus the sketches' 0.81% standard error). */
+static int sources(struct ctx *c, struct ds_event *e)
+{
+	struct keyset ks = {e->keys, e->nkeys, e->dims};
+	int64_t len = e->end - e->start + 1;
+	struct dayscan s = {.f = c->f,
+	                    .tz = c->p->tz,
+	                    .want = want_keys,
+	                    .wctx = &ks,
+	                    .s0 = e->start - len,
+	                    .s1 = e->start,
+	                    .s2 = e->end + 1};
+	int rc = scan(c, e->dims, 1, sketch_cb, &s);
+	if (rc == 0) {
+		e->sources = ds_sketch_count(&s.during);
+		e->sources_before = s.s0 >= c->day0 ? ds_sketch_count(&s.before) : 0;
+		e->excess_sources = (int64_t)e->sources - (int64_t)e->sources_before;
+		double a = (double)e->sources, b = (double)e->sources_before, se = 0.0081;
+		e->sources_z = s.s0 >= c->day0
+		                       ? (a - b) / sqrt(a + b + 1 + se * se * (a * a + b * b))
+		                       : NAN;
+	}
+	ds_sketch_free(&s.before);
+	ds_sketch_free(&s.during);
+	return rc;
+}
+
+/* Is e an event?  Its packets passed the detector; it must also bring (or
+ * lose) sources, unless its packets alone are overwhelming (twice the
+ * threshold): a rise carried by the sources already there is mostly one
+ * busy scanner's sweep, which an analyst does not write up. */
+static int convincing(const struct ctx *c, const struct ds_event *e)
+{
+	double zs = e->sources_z, t = c->o->source_threshold;
+	if (t <= 0 || isnan(zs) || fabs(e->z) >= 2 * c->o->threshold)
+		return 1;
+	return e->rise ? zs >= t : zs <= -t;
+}
+
 static int enrich(struct ctx *c, struct ds_event *e, ds_keytext_fn kt, void *ktctx)
 {
 	struct ds_ev_share *sh;
@@ -513,24 +559,6 @@ static int enrich(struct ctx *c, struct ds_event *e, ds_keytext_fn kt, void *ktc
 		        .excess = e->excess_packets < 0 ? -e->excess_packets : e->excess_packets};
 		e->nregions = 1;
 	}
-	/* distinct sources during the event and over as many days just before */
-	struct keyset ks = {e->keys, e->nkeys, e->dims};
-	int64_t len = e->end - e->start + 1;
-	struct dayscan s = {.f = c->f,
-	                    .tz = c->p->tz,
-	                    .want = want_keys,
-	                    .wctx = &ks,
-	                    .s0 = e->start - len,
-	                    .s1 = e->start,
-	                    .s2 = e->end + 1};
-	rc = scan(c, e->dims, 1, sketch_cb, &s);
-	if (rc == 0) {
-		e->sources = ds_sketch_count(&s.during);
-		e->sources_before = s.s0 >= c->day0 ? ds_sketch_count(&s.before) : 0;
-		e->excess_sources = (int64_t)e->sources - (int64_t)e->sources_before;
-	}
-	ds_sketch_free(&s.before);
-	ds_sketch_free(&s.during);
 	/* a readable, stable id: start, kind, first key, region */
 	char a[48], r[48] = "", d[16];
 	kt(ktctx, e->dims & DS_DIM_PORT ? DS_DIM_PORT : DS_DIM_CC, e->keys[0], a, sizeof a);
@@ -543,6 +571,35 @@ static int enrich(struct ctx *c, struct ds_event *e, ds_keytext_fn kt, void *ktc
 		if (*p == '/')
 			*p = '-';
 	return rc;
+}
+
+/* A region finding whose first port (30% of its excess or more) is itself a
+ * finding at the same time is that port's rise seen from one region (the
+ * port's own detection in that region was too small to link them): it joins
+ * the port's finding. */
+void ds_events_absorb_regions(struct ds_events *out)
+{
+	for (size_t i = 0; i < out->n;) {
+		struct ds_event *r = &out->v[i], *into = NULL;
+		if (r->dims == DS_DIM_CC && r->nports && r->ports[0].share >= 0.3)
+			for (size_t j = 0; j < out->n && !into; j++) {
+				struct ds_event *p = &out->v[j];
+				if (j == i || p->dims != DS_DIM_PORT || p->rise != r->rise ||
+				    p->start > r->end + 1 || r->start > p->end + 1)
+					continue;
+				for (size_t k = 0; k < p->nkeys; k++)
+					if (p->keys[k] == ds_key_mask(r->ports[0].key, DS_DIM_PORT))
+						into = p;
+			}
+		if (!into) {
+			i++;
+			continue;
+		}
+		into->members += r->members;
+		free(r->series);
+		free(r->baseline);
+		out->v[i] = out->v[--out->n];
+	}
 }
 
 static int by_significance(const void *x, const void *y)
@@ -789,10 +846,26 @@ int ds_events_find(struct ds_store *st, const struct ds_period *p, const struct 
 	}
 	for (size_t i = 0; i < nd; i++)
 		parent[i] = (int)i;
-	for (size_t i = 0; i < nd; i++)
-		for (size_t j = i + 1; j < nd; j++)
-			if (related(&dv[i], &dv[j]))
-				parent[find_root(parent, (int)i)] = find_root(parent, (int)j);
+	/* ports with ports; a region joins only the port that explains most of
+	 * it, so two unrelated rises with sources in one region stay apart */
+	for (size_t i = 0; i < nd; i++) {
+		size_t best = SIZE_MAX;
+		for (size_t j = 0; j < nd; j++) {
+			if (j == i || !related(&dv[i], &dv[j]))
+				continue;
+			if (dv[i].dims != DS_DIM_CC && dv[j].dims != DS_DIM_CC) {
+				if (j > i)
+					parent[find_root(parent, (int)i)] =
+					        find_root(parent, (int)j);
+			} else if (dv[i].dims == DS_DIM_CC &&
+			           (best == SIZE_MAX ||
+			            fabs(dv[j].d.excess) > fabs(dv[best].d.excess))) {
+				best = j;
+			}
+		}
+		if (best != SIZE_MAX)
+			parent[find_root(parent, (int)i)] = find_root(parent, (int)best);
+	}
 	size_t ng = 0;
 	for (size_t i = 0; i < nd; i++) {
 		dv[i].group = find_root(parent, (int)i);
@@ -807,11 +880,20 @@ int ds_events_find(struct ds_store *st, const struct ds_period *p, const struct 
 		if (dv[i].group != (int)i)
 			continue;
 		struct ds_event *e = &out->v[out->n++];
-		if ((rc = finding(&c, dv, nd, (int)i, mats, e)) == 0)
-			rc = enrich(&c, e, kt, ktctx);
+		if ((rc = finding(&c, dv, nd, (int)i, mats, e)) < 0 || (rc = sources(&c, e)) < 0)
+			break;
+		if (!convincing(&c, e)) {
+			free(e->series);
+			free(e->baseline);
+			out->n--;
+			continue;
+		}
+		rc = enrich(&c, e, kt, ktctx);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		ds_events_absorb_regions(out);
 		qsort(out->v, out->n, sizeof *out->v, by_significance);
+	}
 	out->sensors_reporting = c.reporting;
 	out->total = c.total, c.total = NULL;
 	out->valid = c.valid, c.valid = NULL;

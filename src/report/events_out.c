@@ -3,6 +3,8 @@
 
 #include "darkscope/dtime.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static void keys_text(struct ds_labels *l, const struct ds_event *e, char *out, size_t cap)
@@ -72,16 +74,20 @@ void ds_json_event(FILE *out, struct ds_labels *l, const struct ds_event *e)
 		fprintf(out, ",\"region\":");
 		ds_json_str(out, r);
 	}
+	char zs[32] = "null";
+	if (!isnan(e->sources_z))
+		snprintf(zs, sizeof zs, "%.1f", e->sources_z);
 	fprintf(out,
 	        ",\"kind\":\"%s\",\"start\":\"%s\",\"peak\":\"%s\",\"end\":%s%s%s,"
 	        "\"last_day\":\"%s\",\"factor\":%.2f,\"z\":%.1f,\"packets\":%llu,"
 	        "\"expected_packets\":%.0f,\"excess_packets\":%lld,\"sources\":%llu,"
-	        "\"sources_before\":%llu,\"excess_sources\":%lld,\"breadth\":\"%s\","
+	        "\"sources_before\":%llu,\"excess_sources\":%lld,\"sources_z\":%s,\"breadth\":\"%"
+	        "s\","
 	        "\"sensors_rising\":%u,\"sensors_reporting\":%u,\"members\":%zu,\"sensors\":[",
 	        e->rise ? "rise" : "fall", d0, d1, e->ongoing ? "\"ongoing" : "\"",
 	        e->ongoing ? "" : d2, "\"", d2, e->factor, e->z, (unsigned long long)e->packets,
 	        e->expected, (long long)e->excess_packets, (unsigned long long)e->sources,
-	        (unsigned long long)e->sources_before, (long long)e->excess_sources,
+	        (unsigned long long)e->sources_before, (long long)e->excess_sources, zs,
 	        e->broad ? "broad" : "local", e->sensors_rising, e->sensors_reporting, e->members);
 	for (size_t i = 0; i < e->nsensors; i++) {
 		char t[128];

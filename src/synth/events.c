@@ -81,6 +81,13 @@ static int set_field(struct ds_synth_event *ev, const struct ds_config *cfg, con
 		ev->days = (int)d;
 		return 0;
 	}
+	if (strcmp(k, "sources") == 0) {
+		long n = strtol(v, &end, 10);
+		if (*end || n < 1 || n > 100000)
+			return ds_fail(DS_E_USAGE, "bad event sources '%s' (1 to 100000)", v);
+		ev->sources = (int)n;
+		return 0;
+	}
 	if (strcmp(k, "x") == 0 || strcmp(k, "share") == 0) {
 		double x = strtod(v, &end);
 		if (*end || x <= 0 || x > 1000 || (k[0] == 'x' && x <= 1))

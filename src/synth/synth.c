@@ -418,7 +418,8 @@ long long ds_synth_write(const struct ds_synth_opts *o, const struct ds_config *
 		goto out;
 	for (int i = 0; i < o->nev; i++)
 		if ((rc = make_pool(&g, &pools[i],
-		                    o->ev[i].kind == DS_EV_LOCAL     ? 300
+		                    o->ev[i].sources                 ? (size_t)o->ev[i].sources
+		                    : o->ev[i].kind == DS_EV_LOCAL   ? 300
 		                    : o->ev[i].kind == DS_EV_SPOOFED ? 1
 		                                                     : 3000,
 		                    o->ev[i].cc, 1.5)) < 0)

@@ -16,8 +16,12 @@ int ds_config_init(struct ds_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	snprintf(cfg->db, sizeof cfg->db, "darkscope.db");
 	snprintf(cfg->tz, sizeof cfg->tz, "UTC");
-	cfg->events = (struct ds_event_opts){
-	        .threshold = 6, .factor = 1.5, .min_share = 0.01, .window = 28, .broad_share = 0.5};
+	cfg->events = (struct ds_event_opts){.threshold = 6,
+	                                     .factor = 1.5,
+	                                     .min_share = 0.01,
+	                                     .window = 28,
+	                                     .broad_share = 0.5,
+	                                     .source_threshold = 3};
 	return ds_config_add_sensor(cfg, "unattributed", "Unattributed") < 0 ? -DS_E_NOMEM : 0;
 }
 
@@ -135,7 +139,7 @@ static int apply_events(struct ds_event_opts *o, const char *k, const char *v)
 		double lo, hi;
 	} keys[] = {
 	        {"threshold", 1, 1000}, {"factor", 1.01, 1000}, {"min_share", 0, 1},
-	        {"window", 7, 365},     {"broad_share", 0, 1},
+	        {"window", 7, 365},     {"broad_share", 0, 1},  {"source_threshold", 0, 1000},
 	};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		if (strcmp(k, keys[i].key) != 0)
@@ -150,7 +154,8 @@ static int apply_events(struct ds_event_opts *o, const char *k, const char *v)
 		case 1: o->factor = x; break;
 		case 2: o->min_share = x; break;
 		case 3: o->window = (int)x; break;
-		default: o->broad_share = x; break;
+		case 4: o->broad_share = x; break;
+		default: o->source_threshold = x; break;
 		}
 		return 0;
 	}

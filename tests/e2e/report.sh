@@ -26,6 +26,23 @@ check "events as CSV: a header and one line per event" [ "$(wc -l < "$TMP/ev.csv
 sed -i "s#^db = .*#db = $TMP/q.db#" "$TMP/q.conf"
 "$DS" ingest -c "$TMP/q.conf" --quiet "$TMP/q.pcap"
 check "a quiet quarter yields no events" [ "$("$DS" events -c "$TMP/q.conf" --quarter 2014Q4 --format json | jq '.events | length')" = 0 ]
+# a rise needs new sources unless its packets alone are overwhelming: two
+# busy scanners (3306, z between 6 and 12), a 3,000-source campaign (5900),
+# two scanners far above the noise (6379, z over 12)
+"$DS" synth --geoip "$GEO" --quiet --from 2014-09-01 --to 2014-12-31 --seed 1 --rate 20000 --out "$TMP/s.pcap" --write-config "$TMP/s.conf" \
+  -e surge:port=3306/tcp,start=2014-11-12,days=2,share=0.015,sources=2 \
+  -e surge:port=5900/tcp,start=2014-12-03,days=2,share=0.02 \
+  -e surge:port=6379/tcp,start=2014-10-20,days=2,share=0.05,sources=2
+sed -i "s#^db = .*#db = $TMP/s.db#" "$TMP/s.conf"
+"$DS" ingest -c "$TMP/s.conf" --quiet "$TMP/s.pcap"
+keys() { "$DS" events -c "$TMP/s.conf" --quarter 2014Q4 --format json | jq -r '[.events[] | .keys[0] + "@" + .start] | sort | join(" ")'; }
+k=$(keys)
+check "two busy scanners are no event, a campaign and an overwhelming rise are ($k)" \
+  [ "$k" = "5900/tcp@2014-12-03 6379/tcp@2014-10-20" ]
+printf '\n[events]\nsource_threshold = 0\n' >> "$TMP/s.conf"
+k=$(keys)
+check "source_threshold = 0 reports the two scanners' rise too ($k)" \
+  sh -c "echo '$k' | grep -q '3306/tcp@2014-11-12'"
 # thresholds come from the config
 printf '\n[events]\nmin_share = 0.9\n' >> "$TMP/ref.conf"
 check "a threshold in the config applies (min_share 0.9: no events)" \

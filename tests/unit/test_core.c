@@ -70,9 +70,14 @@ TEST(config_parses_the_documented_syntax)
 	const char *p =
 	        write_tmp("# comment\n[darkscope]\ndb = x.db\ngeoip = /g.mmdb\n\n"
 	                  "[sensor tokyo-1]\nprefix = 198.51.100.0/24\nprefix = 2001:db8:100::/48\n"
-	                  "alias = Domestic sensor 1\n[sensor b]\nprefix=10.0.0.0/8\n");
+	                  "alias = Domestic sensor 1\n[sensor b]\nprefix=10.0.0.0/8\n"
+	                  "[events]\nthreshold = 5\nsource_threshold = 0\n");
 	CHECK_INT(ds_config_init(&c), ==, 0);
+	CHECK_INT(c.events.source_threshold == 3, ==, 1);
 	CHECK_INT(ds_config_load(&c, p), ==, 0);
+	CHECK_INT(c.events.threshold == 5, ==, 1);
+	CHECK_INT(c.events.source_threshold == 0, ==, 1);
+	CHECK_INT(c.events.window, ==, 28);
 	CHECK_STR(c.db, "x.db");
 	CHECK_STR(c.geoip, "/g.mmdb");
 	CHECK_INT(c.nsensors, ==, 3);
@@ -102,6 +107,7 @@ TEST(config_errors_name_file_and_line)
 	        {"[sensor a]\nprefix = 10.0.0.0/8\n[sensor b]\nprefix = 10.0.0.0/8\n",
 	         ":4: prefix '10.0.0.0/8' is already given to sensor a"},
 	        {"[other]\n", ":1: unknown section [other]"},
+	        {"[events]\nsource_threshold = -1\n", ":2: bad source_threshold '-1'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct ds_config c;

@@ -2,9 +2,12 @@
 #include "unit.h"
 
 #include "darkscope/dtime.h"
+#include "darkscope/aggregate.h"
 #include "darkscope/events.h"
+#include "darkscope/record.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define N 120
 
@@ -96,4 +99,42 @@ TEST(events_small_or_missing_days_are_not_events)
 	x[50] = 1500; /* 1.5% of the day: an event */
 	CHECK_INT(ds_events_detect(x, total, valid, N, day0, wf, &opts, base, d, 8), ==, 1);
 	CHECK_INT(d[0].start, ==, 50);
+}
+
+TEST(events_region_spill_of_a_port_finding_is_folded_into_it)
+{
+	int64_t d = ds_days_from_civil(2014, 12, 1);
+	uint64_t udp123 = ds_key(0, 0, 17, 123), nl = ds_key(0, ds_cc_pack("NL"), 0, 0);
+	struct ds_events ev = {.n = 4};
+	ev.v = calloc(4, sizeof *ev.v);
+	/* 123/udp surges on December 1-4 */
+	ev.v[0] = (struct ds_event){.rise = 1,
+	                            .dims = DS_DIM_PORT,
+	                            .keys = {udp123},
+	                            .nkeys = 1,
+	                            .start = d,
+	                            .end = d + 3,
+	                            .members = 3};
+	/* NL rises on December 1-2, a third of it 123/udp: the surge seen from NL */
+	ev.v[1] = (struct ds_event){.rise = 1,
+	                            .dims = DS_DIM_CC,
+	                            .keys = {nl},
+	                            .nkeys = 1,
+	                            .start = d,
+	                            .end = d + 1,
+	                            .members = 1,
+	                            .nports = 1};
+	ev.v[1].ports[0] = (struct ds_ev_share){.key = udp123, .share = 0.32};
+	/* NL again in January (no surge then), and an NL rise led by no one port */
+	ev.v[2] = ev.v[1];
+	ev.v[2].start += 40, ev.v[2].end += 40;
+	ev.v[3] = ev.v[1];
+	ev.v[3].ports[0].share = 0.2;
+	ds_events_absorb_regions(&ev);
+	CHECK_INT(ev.n, ==, 3);
+	CHECK_INT(ev.v[0].members, ==, 4);
+	CHECK_INT(ev.v[1].dims, ==, DS_DIM_CC);
+	CHECK_INT(ev.v[2].dims, ==, DS_DIM_CC);
+	CHECK_INT(ev.v[1].start + ev.v[2].start, ==, 2 * d + 40); /* the two kept */
+	ds_events_free(&ev);
 }
