@@ -2,6 +2,7 @@
 #include "darkscope/store.h"
 
 #include "darkscope/err.h"
+#include "darkscope/log.h"
 #include "store/segment.h"
 
 #include <sqlite3.h>
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION "3"
+#define SCHEMA_VERSION "4"
 
 struct sq {
 	struct ds_store base;
@@ -75,17 +76,71 @@ static int exec(struct sq *s, const char *sql)
 	return 0;
 }
 
+/* 0 when the store is this darkscope's, 1 when it is version 3 (to migrate). */
 static int check_version(struct sq *s)
 {
 	sqlite3_stmt *st;
 	int rc = 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k='schema_version'", -1, &st, NULL))
 		return sqerr(s, "reading schema version");
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 0), SCHEMA_VERSION) != 0)
-		rc = ds_fail(DS_E_STORE, "%s: store schema version %s, this darkscope uses %s",
-		             s->path, (const char *)sqlite3_column_text(st, 0), SCHEMA_VERSION);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (strcmp(v, "3") == 0)
+			rc = 1;
+		else if (strcmp(v, SCHEMA_VERSION) != 0)
+			rc = ds_fail(DS_E_STORE,
+			             "%s: store schema version %s, this darkscope uses %s", s->path,
+			             v, SCHEMA_VERSION);
+	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Version 3 stores made before day rollups of the full mask existed have
+ * hour segments without them, and a query filtering on sensor, region and
+ * port at once found no rows.  Build every such day, then say version 4. */
+static int migrate_v3(struct sq *s)
+{
+	sqlite3_stmt *st;
+	int32_t *days = NULL;
+	size_t n = 0, cap = 0;
+	int rc = exec(s, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT DISTINCT (hour - ((hour % 24) + 24) % 24) / 24 FROM segment"
+	                       " WHERE mask=?1 EXCEPT SELECT day FROM segday WHERE mask=?1",
+	                       -1, &st, NULL)) {
+		rc = sqerr(s, "finding days to migrate");
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, (int)DS_DIM_ALL);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			int32_t *x = realloc(days, nc * sizeof *x);
+			if (!x) {
+				rc = ds_fail(DS_E_NOMEM, "out of memory");
+				break;
+			}
+			days = x, cap = nc;
+		}
+		days[n++] = (int32_t)sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && n)
+		rc = ds_store_build_days(&s->base, days, n);
+	if (rc == 0)
+		rc = exec(s, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema_version'");
+out:
+	free(days);
+	if (rc < 0) {
+		exec(s, "ROLLBACK");
+		return rc;
+	}
+	if ((rc = exec(s, "COMMIT")) == 0 && n)
+		DS_INFO("store", "%s: migrated to schema %s (day rollups of %zu days built)",
+		        s->path, SCHEMA_VERSION, n);
 	return rc;
 }
 
@@ -105,7 +160,8 @@ static int sq_open(struct ds_store **out, const char *uri)
 		goto err;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	if ((rc = exec(s, schema)) < 0 || (rc = check_version(s)) < 0)
+	int old;
+	if ((rc = exec(s, schema)) < 0 || (rc = old = check_version(s)) < 0)
 		goto err;
 	if (sqlite3_prepare_v2(s->db, "SELECT data FROM segment WHERE mask=?1 AND hour=?2", -1,
 	                       &s->get, NULL) ||
@@ -125,6 +181,8 @@ static int sq_open(struct ds_store **out, const char *uri)
 		rc = sqerr(s, "preparing statements");
 		goto err;
 	}
+	if (old && (rc = migrate_v3(s)) < 0)
+		goto err;
 	*out = &s->base;
 	return 0;
 err:
