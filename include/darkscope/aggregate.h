@@ -104,15 +104,18 @@ void ds_agg_free(struct ds_agg *a);
 /* Free rows[0..n) and their in-memory sketches. */
 void ds_rows_free(struct ds_row *rows, size_t n);
 
-/* The rows of every mask but DS_DIM_ALL from one hour's fine rows (each with
- * its in-memory sketch), computed together.  rows[d] carry encoded sketches
- * (enc) that point into enc.  Free with ds_rollups_free. */
+/* The rows of the coarser masks d in `masks` (bit d; DS_DIM_ALL's bit is
+ * ignored) from rows of the full mask, sorted by key, computed together.
+ * Each input row's sketch is in memory (sk) or encoded (enc, as a store
+ * scan gives it).  rows[d] carry encoded sketches (enc) that point into enc.
+ * Free with ds_rollups_free. */
 struct ds_rollups {
 	struct ds_row *rows[DS_NMASKS];
 	size_t n[DS_NMASKS];
 	struct ds_buf enc;
 };
-int ds_rollup_all(const struct ds_row *rows, size_t n, struct ds_rollups *out);
+#define DS_COARSE_MASKS ((1u << DS_DIM_ALL) - 1)
+int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out);
 void ds_rollups_free(struct ds_rollups *r);
 
 #endif

@@ -75,12 +75,14 @@ struct ds_store {
 	const struct ds_store_ops *ops;
 };
 
-/* Rebuild the day rollups of days[0..n) (UTC day numbers) from their hours,
- * for every mask.  Called inside the ingest transaction. */
+/* Rebuild the day rollups of days[0..n) (UTC day numbers) for every mask
+ * from their hours (which hold the full mask only).  Called inside the
+ * ingest transaction. */
 int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n);
 
 /* Visit [h0, h1) of mask dims: whole UTC days from the day rollups when
- * use_days, the hours at either end (and everything otherwise) from hours. */
+ * use_days, the hours at either end (and everything otherwise) from the
+ * full mask's hours, rolled up to dims. */
 int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1,
                         int with_sketches, int use_days, ds_scan_fn fn, void *ctx);
 

@@ -1,6 +1,7 @@
-/* rollup.c - sum fine rows into the rows of a coarser mask. */
+/* rollup.c - sum fine rows into the rows of coarser masks. */
 #include "darkscope/aggregate.h"
 
+#include "darkscope/buf.h"
 #include "darkscope/err.h"
 #include "darkscope/limits.h"
 #include "darkscope/radix.h"
@@ -29,17 +30,47 @@ struct grp {
 	uint8_t *reg; /* registers when the group is dense */
 };
 
+/* A row's sketch is in memory (sk) or encoded (enc, as a scan gives it). */
+#define NREG ((size_t)1 << DS_HLL_P)
+
+/* Its registers when dense, else NULL. */
+static const uint8_t *dense_regs(const struct ds_row *r)
+{
+	if (!r->enc)
+		return r->sk.cap == DS_SKETCH_DENSE ? r->sk.u.reg : NULL;
+	const uint8_t *p = r->enc, *end = p + r->enclen;
+	uint64_t tag;
+	if (ds_getv(&p, end, &tag) < 0 || tag != 1 || (size_t)(end - p) != NREG)
+		return NULL;
+	return p;
+}
+
+/* How many hashes its sparse sketch holds (-1: a corrupt encoding). */
+static long sparse_n(const struct ds_row *r)
+{
+	if (!r->enc)
+		return r->sk.cap == DS_SKETCH_DENSE ? 0 : (long)r->sk.n;
+	const uint8_t *p = r->enc, *end = p + r->enclen;
+	uint64_t tag;
+	if (ds_getv(&p, end, &tag) < 0)
+		return -1;
+	if (tag == 1)
+		return (size_t)(end - p) == NREG ? 0 : -1;
+	return tag & 1 || (tag >> 1) > r->enclen ? -1 : (long)(tag >> 1);
+}
+
 static int dense_rows_into(const struct ds_row *rows, const uint32_t *gid, size_t n, struct grp *g)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i].sk.cap != DS_SKETCH_DENSE)
+		const uint8_t *reg = dense_regs(&rows[i]);
+		if (!reg)
 			continue;
 		struct grp *x = &g[gid[i]];
-		if (!x->reg && !(x->reg = calloc((size_t)1 << DS_HLL_P, 1)))
+		if (!x->reg && !(x->reg = calloc(NREG, 1)))
 			return ds_fail(DS_E_NOMEM, "out of memory");
-		for (size_t r = 0; r < ((size_t)1 << DS_HLL_P); r++)
-			if (x->reg[r] < rows[i].sk.u.reg[r])
-				x->reg[r] = rows[i].sk.u.reg[r];
+		for (size_t r = 0; r < NREG; r++)
+			if (x->reg[r] < reg[r])
+				x->reg[r] = reg[r];
 	}
 	return 0;
 }
@@ -110,13 +141,23 @@ out:
 	return rc;
 }
 
-/* All (hash, row) elements of the sparse sketches of rows. */
-static size_t elements(const struct ds_row *rows, size_t n, uint64_t *el)
+/* All (hash, row) elements of the sparse sketches of rows (-1: corrupt). */
+static long elements(const struct ds_row *rows, size_t n, uint64_t *el)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct ds_sketch *s = &rows[i].sk;
-		if (s->cap == 0) {
+		if (rows[i].enc) {
+			const uint8_t *p = rows[i].enc, *end = p + rows[i].enclen;
+			uint64_t tag = 0, v, h = 0;
+			ds_getv(&p, end, &tag);
+			for (uint64_t j = 0; tag != 1 && j < tag >> 1; j++) {
+				if (ds_getv(&p, end, &v) < 0 || h + v > UINT32_MAX)
+					return -1;
+				h += v;
+				el[k++] = h << 32 | i;
+			}
+		} else if (s->cap == 0) {
 			for (uint32_t j = 0; j < s->n; j++)
 				el[k++] = (uint64_t)s->u.inl[j] << 32 | i;
 		} else if (s->cap != DS_SKETCH_DENSE) {
@@ -125,15 +166,19 @@ static size_t elements(const struct ds_row *rows, size_t n, uint64_t *el)
 					el[k++] = (uint64_t)s->u.set[j] << 32 | i;
 		}
 	}
-	return k;
+	return (long)k;
 }
 
-int ds_rollup_all(const struct ds_row *rows, size_t n, struct ds_rollups *out)
+int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out)
 {
 	memset(out, 0, sizeof *out);
 	size_t nel = 0;
-	for (size_t i = 0; i < n; i++)
-		nel += rows[i].sk.cap == DS_SKETCH_DENSE ? 0 : rows[i].sk.n;
+	for (size_t i = 0; i < n; i++) {
+		long k = sparse_n(&rows[i]);
+		if (k < 0)
+			return ds_fail(DS_E_STORE, "corrupt sketch in row %zu", i);
+		nel += (size_t)k;
+	}
 	uint64_t *el = malloc((nel + 1) * sizeof *el), *vtmp = malloc((nel + 1) * sizeof *vtmp);
 	uint32_t *hs = malloc((nel + 1) * sizeof *hs);
 	struct ds_kv *kv = malloc((n + 1) * sizeof *kv), *kvtmp = malloc((n + 1) * sizeof *kvtmp);
@@ -143,9 +188,16 @@ int ds_rollup_all(const struct ds_row *rows, size_t n, struct ds_rollups *out)
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	nel = elements(rows, n, el);
+	long got = elements(rows, n, el);
+	if (got < 0) {
+		rc = ds_fail(DS_E_STORE, "corrupt sketch");
+		goto out;
+	}
+	nel = (size_t)got;
 	ds_radix_sort64(el, vtmp, nel); /* by hash (then row) */
 	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++) {
+		if (!(masks >> d & 1))
+			continue;
 		if (!(out->rows[d] = calloc(n + 1, sizeof **out->rows))) {
 			rc = ds_fail(DS_E_NOMEM, "out of memory");
 			break;
@@ -158,7 +210,7 @@ int ds_rollup_all(const struct ds_row *rows, size_t n, struct ds_rollups *out)
 	}
 	/* the encodings are final: turn offsets into pointers */
 	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
-		for (size_t k = 0; k < out->n[d]; k++)
+		for (size_t k = 0; out->rows[d] && k < out->n[d]; k++)
 			out->rows[d][k].enc = out->enc.data + (uintptr_t)out->rows[d][k].enc;
 out:
 	free(el);

@@ -175,7 +175,7 @@ long ds_src_get(struct ds_src *s, size_t n, const uint8_t **p)
 
 /* Bytes of a mapped file read before the pages are unmapped again: the page
  * cache keeps them, but they stop counting against this process. */
-#define RELEASE_STEP ((size_t)32 << 20)
+#define RELEASE_STEP ((size_t)8 << 20)
 
 void ds_src_skip(struct ds_src *s, size_t n)
 {

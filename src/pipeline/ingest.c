@@ -22,9 +22,9 @@ struct shared {
 	struct ds_store *st;
 	struct ds_writer *writer; /* of the current group */
 	int readers;              /* files read at once in the current group */
-	pthread_mutex_t mu;       /* guards t_rollup, geo_hits, geo_misses */
+	pthread_mutex_t mu;       /* guards t_encode, geo_hits, geo_misses */
 	uint64_t geo_hits, geo_misses;
-	double t_rollup, t_store, t_days; /* seconds spent, for -v */
+	double t_encode, t_store, t_days; /* seconds spent, for -v */
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
 };
@@ -42,14 +42,14 @@ struct job {
 	char first_bad[512];
 };
 
-/* Hand one finished hour to the writer: rollups and encoding happen here,
- * in the reader's thread, so files in parallel roll up in parallel. */
+/* Hand one finished hour to the writer: its sketches are encoded here, in
+ * the reader's thread, so files in parallel encode in parallel. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct job *j = ctx;
 	struct shared *sh = j->sh;
 	struct ds_hourpkg *pkg;
-	if (sh->readers == 1) { /* one reader: the writer thread has the time to roll up */
+	if (sh->readers == 1) { /* one reader: the writer thread has the time to encode */
 		int rc = ds_hourpkg_raw(hour, rows, n, &pkg);
 		if (rc < 0)
 			return rc;
@@ -67,7 +67,7 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 		return rc;
 	pkg->reader = j->reader;
 	pthread_mutex_lock(&sh->mu);
-	sh->t_rollup += ds_elapsed() - t0;
+	sh->t_encode += ds_elapsed() - t0;
 	pthread_mutex_unlock(&sh->mu);
 	if ((rc = ds_writer_put(sh->writer, pkg)) < 0)
 		ds_hourpkg_free(pkg);
@@ -410,8 +410,8 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 			todo[at + i] = keep[i];
 	}
 	res->seconds = ds_elapsed() - t0;
-	DS_INFO("ingest", "%.3f s: rollups %.3f s, hour segments %.3f s, day rollups %.3f s",
-	        res->seconds, sh.t_rollup, sh.t_store, sh.t_days);
+	DS_INFO("ingest", "%.3f s: encoding %.3f s, hour segments %.3f s, day rollups %.3f s",
+	        res->seconds, sh.t_encode, sh.t_store, sh.t_days);
 	DS_INFO("geo", "source cache: %llu hits, %llu database lookups",
 	        (unsigned long long)sh.geo_hits, (unsigned long long)sh.geo_misses);
 	free(todo);

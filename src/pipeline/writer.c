@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#define NWORKERS 2 /* hours rolled up at once; the store itself is one at a time */
+#define NWORKERS 2 /* hours encoded at once; the store itself is one at a time */
 
 struct worker {
 	struct ds_writer *w;
@@ -47,8 +47,6 @@ int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds
 	struct ds_hourpkg *p = calloc(1, sizeof *p);
 	struct ds_row *fine = calloc(n + 1, sizeof *fine);
 	int rc = p && fine ? 0 : ds_fail(DS_E_NOMEM, "out of memory");
-	if (rc == 0)
-		rc = ds_rollup_all(rows, n, &p->r);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		size_t at = p->fine_enc.len;
 		rc = ds_sketch_encode(&rows[i].sk, &p->fine_enc);
@@ -65,8 +63,8 @@ int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds
 	for (size_t i = 0; i < n; i++)
 		fine[i].enc = p->fine_enc.data + (uintptr_t)fine[i].enc;
 	p->hour = hour;
-	p->r.rows[DS_DIM_ALL] = fine;
-	p->r.n[DS_DIM_ALL] = n;
+	p->rows = fine;
+	p->n = n;
 	*out = p;
 	return 0;
 }
@@ -93,7 +91,7 @@ void ds_hourpkg_free(struct ds_hourpkg *p)
 		return;
 	if (p->raw)
 		ds_rows_free(p->raw, p->nraw);
-	ds_rollups_free(&p->r); /* frees rows[DS_DIM_ALL] too */
+	free(p->rows);
 	ds_buf_free(&p->fine_enc);
 	free(p);
 }
@@ -156,10 +154,10 @@ static int build_due(struct ds_writer *w, int all)
 	return rc;
 }
 
-/* Roll a raw package up (outside the store lock). */
+/* Encode a raw package's sketches (outside the store lock). */
 static int prepare(struct ds_hourpkg *p)
 {
-	if (p->raw) { /* roll it up here: the reader had no time to */
+	if (p->raw) { /* encode it here: the reader had no time to */
 		struct ds_hourpkg *made;
 		int rc = ds_hourpkg_make(p->hour, p->raw, p->nraw, &made);
 		if (rc < 0)
@@ -167,7 +165,8 @@ static int prepare(struct ds_hourpkg *p)
 		made->reader = p->reader;
 		ds_rows_free(p->raw, p->nraw);
 		p->raw = NULL;
-		p->r = made->r;
+		p->rows = made->rows;
+		p->n = made->n;
 		p->fine_enc = made->fine_enc;
 		free(made);
 	}
@@ -178,8 +177,8 @@ static int prepare(struct ds_hourpkg *p)
 static int store_hour(struct ds_writer *w, struct ds_hourpkg *p)
 {
 	int rc = note_day(w, (int32_t)ds_floordiv(p->hour, 24), p->reader);
-	for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
-		rc = w->st->ops->put(w->st, p->hour, d, p->r.rows[d], p->r.n[d]);
+	if (rc == 0) /* hours keep the full mask only; days get every mask */
+		rc = w->st->ops->put(w->st, p->hour, DS_DIM_ALL, p->rows, p->n);
 	return rc;
 }
 

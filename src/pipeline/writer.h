@@ -1,8 +1,10 @@
 /* writer.h - the store writer thread of an ingest group.
  *
- * Reader threads hand over finished hours, each already rolled up and with
- * every sketch encoded; one writer thread writes them to the store while the
- * readers go on reading.  The queue is bounded, so memory stays bounded. */
+ * Reader threads hand over finished hours, each with every sketch encoded
+ * (with one reader, the writer encodes them); the writer stores them while
+ * the readers go on reading, and builds each day's rollups of every mask once
+ * its readers have moved past it.  The queue is bounded, so memory stays
+ * bounded. */
 #ifndef DARKSCOPE_PIPELINE_WRITER_H
 #define DARKSCOPE_PIPELINE_WRITER_H
 
@@ -12,14 +14,15 @@
 #include "darkscope/aggregate.h"
 #include "darkscope/store.h"
 
-/* One hour for the store: r.rows[d] for every mask d (rows[DS_DIM_ALL] with
- * sketches encoded into fine_enc). */
+/* One hour for the store: its rows of the full mask, with sketches encoded
+ * into fine_enc. */
 struct ds_hourpkg {
 	int32_t hour;
 	int reader;         /* which reader sent it */
 	struct ds_row *raw; /* not rolled up yet: fine rows with their sketches */
 	size_t nraw;
-	struct ds_rollups r;
+	struct ds_row *rows;
+	size_t n;
 	struct ds_buf fine_enc;
 	struct ds_hourpkg *next;
 };
@@ -27,7 +30,7 @@ struct ds_hourpkg {
 /* Build the package of one hour from its fine rows (sketches in memory). */
 int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
 
-/* A package that the writer rolls up itself: it holds the rows' sketches
+/* A package that the writer encodes itself: it holds the rows' sketches
  * (on failure they stay the caller's). */
 int ds_hourpkg_raw(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
 void ds_hourpkg_free(struct ds_hourpkg *p);

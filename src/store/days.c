@@ -1,8 +1,12 @@
 /* days.c - day rollups built from hours, and range scans that use them.
  *
- * A quarter is 92 day segments instead of 2208 hour segments.  Days are UTC
- * days; a period in another zone, or one that starts or ends mid-day, reads
- * whole days from the rollups and its ragged ends from the hours. */
+ * Hours are stored for the full mask only (sensor, region, port): that is
+ * all an ingest writes per hour.  A day's rows of the full mask are merged
+ * from its hours, and the day's rows of every coarser mask are rolled up from
+ * those, once per day.  A quarter is 92 day segments instead of 2208 hour
+ * segments.  Days are UTC days; a period in another zone, or one that starts
+ * or ends mid-day, reads whole days from the rollups and its ragged ends from
+ * the hours, rolled up to the mask asked for as they are read. */
 #include "darkscope/store.h"
 
 #include "darkscope/dtime.h"
@@ -10,6 +14,7 @@
 #include "darkscope/limits.h"
 #include "darkscope/radix.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,9 +153,11 @@ static int heap_pop(const struct hours *h, const size_t *at, int *heap, int *nh)
 	return top;
 }
 
-/* One day of one mask: merge its hours' sorted rows and replace the day. */
-static int build_one(struct ds_store *s, int32_t day, unsigned dims)
+/* One day: merge its hours' sorted rows of the full mask, then roll those up
+ * into every coarser mask, and replace the day's rollups. */
+static int build_one(struct ds_store *s, int32_t day)
 {
+	const unsigned dims = DS_DIM_ALL;
 	struct hours h = {0};
 	struct ds_row *out = NULL;
 	struct ds_buf enc = {0};
@@ -188,8 +195,21 @@ static int build_one(struct ds_store *s, int32_t day, unsigned dims)
 	}
 	for (size_t i = 0; rc == 0 && i < nout; i++)
 		out[i].enc = enc.data + (uintptr_t)out[i].enc;
+	for (int i = 0; i < h.count; i++) { /* merged: the hours can go */
+		free(h.rows[i]);
+		free(h.buf[i]);
+	}
+	h.count = 0;
+	free(hs);
+	hs = NULL;
 	if (rc == 0)
 		rc = s->ops->put_day(s, day, dims, out, nout);
+	struct ds_rollups r = {0};
+	if (rc == 0)
+		rc = ds_rollup(out, nout, DS_COARSE_MASKS, &r);
+	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+		rc = s->ops->put_day(s, day, d, r.rows[d], r.n[d]);
+	ds_rollups_free(&r);
 	for (int i = 0; i < h.count; i++) {
 		free(h.rows[i]);
 		free(h.buf[i]);
@@ -205,9 +225,45 @@ int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
 {
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		for (unsigned d = 0; d < DS_NMASKS && rc == 0; d++)
-			rc = build_one(s, days[i], d);
+		rc = build_one(s, days[i]);
 	return rc;
+}
+
+/* Hours of a coarser mask: the full mask's, rolled up as they are read. */
+struct hour_rollup {
+	unsigned dims;
+	int with_sketches;
+	ds_scan_fn fn;
+	void *ctx;
+};
+
+static int hour_rollup_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
+{
+	struct hour_rollup *h = ctx;
+	struct ds_rollups r;
+	int rc = ds_rollup(rows, n, 1u << h->dims, &r);
+	if (rc < 0) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "%s", ds_lasterr());
+		return ds_fail(DS_E_STORE, "hour %d: %s", hour, msg);
+	}
+	if (!h->with_sketches)
+		for (size_t i = 0; i < r.n[h->dims]; i++)
+			r.rows[h->dims][i].enc = NULL, r.rows[h->dims][i].enclen = 0;
+	rc = h->fn(h->ctx, hour, r.rows[h->dims], r.n[h->dims]);
+	ds_rollups_free(&r);
+	return rc;
+}
+
+static int scan_hours(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1, int with_sketches,
+                      ds_scan_fn fn, void *ctx)
+{
+	if (h0 >= h1)
+		return 0;
+	if (dims == DS_DIM_ALL)
+		return s->ops->scan(s, dims, h0, h1, with_sketches, fn, ctx);
+	struct hour_rollup h = {dims, with_sketches, fn, ctx};
+	return s->ops->scan(s, DS_DIM_ALL, h0, h1, with_sketches, hour_rollup_cb, &h);
 }
 
 int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1,
@@ -215,11 +271,11 @@ int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h
 {
 	int32_t d0 = (int32_t)ds_floordiv((int64_t)h0 + 23, 24), d1 = (int32_t)ds_floordiv(h1, 24);
 	if (!use_days || d0 >= d1)
-		return s->ops->scan(s, dims, h0, h1, with_sketches, fn, ctx);
-	int rc = s->ops->scan(s, dims, h0, d0 * 24, with_sketches, fn, ctx);
+		return scan_hours(s, dims, h0, h1, with_sketches, fn, ctx);
+	int rc = scan_hours(s, dims, h0, d0 * 24, with_sketches, fn, ctx);
 	if (rc == 0)
 		rc = s->ops->scan_days(s, dims, d0, d1, with_sketches, fn, ctx);
 	if (rc == 0)
-		rc = s->ops->scan(s, dims, d1 * 24, h1, with_sketches, fn, ctx);
+		rc = scan_hours(s, dims, d1 * 24, h1, with_sketches, fn, ctx);
 	return rc;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION "4"
+#define SCHEMA_VERSION "5"
 
 struct sq {
 	struct ds_store base;
@@ -76,7 +76,8 @@ static int exec(struct sq *s, const char *sql)
 	return 0;
 }
 
-/* 0 when the store is this darkscope's, 1 when it is version 3 (to migrate). */
+/* 0 when the store is this darkscope's, 1 when it is version 3 or 4 (to
+ * migrate). */
 static int check_version(struct sq *s)
 {
 	sqlite3_stmt *st;
@@ -85,7 +86,7 @@ static int check_version(struct sq *s)
 		return sqerr(s, "reading schema version");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
-		if (strcmp(v, "3") == 0)
+		if (strcmp(v, "3") == 0 || strcmp(v, "4") == 0)
 			rc = 1;
 		else if (strcmp(v, SCHEMA_VERSION) != 0)
 			rc = ds_fail(DS_E_STORE,
@@ -96,10 +97,13 @@ static int check_version(struct sq *s)
 	return rc;
 }
 
-/* Version 3 stores made before day rollups of the full mask existed have
- * hour segments without them, and a query filtering on sensor, region and
- * port at once found no rows.  Build every such day, then say version 4. */
-static int migrate_v3(struct sq *s)
+/* Versions 3 and 4 kept hours of every mask; now hours hold the full mask
+ * only (the coarser masks of an hour are rolled up as they are read), so
+ * their hours of coarser masks are dropped.  Version 3 stores made before
+ * day rollups of the full mask existed lack them (a query filtering on
+ * sensor, region and port at once found no rows): those days are built.
+ * Then the store says version 5. */
+static int migrate(struct sq *s)
 {
 	sqlite3_stmt *st;
 	int32_t *days = NULL;
@@ -131,14 +135,15 @@ static int migrate_v3(struct sq *s)
 	if (rc == 0 && n)
 		rc = ds_store_build_days(&s->base, days, n);
 	if (rc == 0)
-		rc = exec(s, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema_version'");
+		rc = exec(s, "DELETE FROM segment WHERE mask<>7;"
+		             "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema_version'");
 out:
 	free(days);
 	if (rc < 0) {
 		exec(s, "ROLLBACK");
 		return rc;
 	}
-	if ((rc = exec(s, "COMMIT")) == 0 && n)
+	if ((rc = exec(s, "COMMIT")) == 0)
 		DS_INFO("store", "%s: migrated to schema %s (day rollups of %zu days built)",
 		        s->path, SCHEMA_VERSION, n);
 	return rc;
@@ -181,7 +186,7 @@ static int sq_open(struct ds_store **out, const char *uri)
 		rc = sqerr(s, "preparing statements");
 		goto err;
 	}
-	if (old && (rc = migrate_v3(s)) < 0)
+	if (old && (rc = migrate(s)) < 0)
 		goto err;
 	*out = &s->base;
 	return 0;
@@ -448,7 +453,7 @@ static int sq_span(struct ds_store *b, int32_t *first, int32_t *last)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT min(hour), max(hour) FROM segment WHERE mask=0", -1,
+	if (sqlite3_prepare_v2(s->db, "SELECT min(hour), max(hour) FROM segment WHERE mask=7", -1,
 	                       &st, NULL))
 		return sqerr(s, "reading span");
 	*first = *last = 0;

@@ -70,18 +70,20 @@ for d in 2014-11-01 2014-11-05; do
   done
 done
 
-# a version 3 store made before the full mask had day rollups: opening it
-# builds them, so a filter on sensor, region and port at once finds its rows
+# a version 3 store made before the full mask had day rollups (and with
+# hours of every mask): opening it builds them, so a filter on sensor, region
+# and port at once finds its rows, and drops the hours of coarser masks
 q() { "$DS" top ports --db "$odb" --from 2014-11-01 --to 2014-11-06 --sensor unattributed --region "$cc" -n 5 --format csv; }
 cc=$("$DS" top regions --db "$odb" -n 1 --format json | jq -r '.rows[0].key')
 want=$(q)
-sqlite3 "$odb" "delete from segday where mask = 7; update meta set v = '3' where k = 'schema_version'"
+sqlite3 "$odb" "delete from segday where mask = 7; update meta set v = '3' where k = 'schema_version';
+  insert into segment select 3, hour, rows, packets, data from segment where mask = 7"
 got=$(q)
 check "a version 3 store is migrated: its three-way filter finds the same rows ($(wc -l <<<"$got") lines)" \
   [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 2 ]
-check "the migrated store says version 4 and has full-mask day rollups" \
-  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7')" = "4 1" ]
+check "the migrated store says version 5, has full-mask day rollups and hours of the full mask only" \
+  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "5 1 7" ]
 sqlite3 "$odb" "update meta set v = '2' where k = 'schema_version'"
 "$DS" top ports --db "$odb" > /dev/null 2> "$TMP/err"; rc=$?
 check "an older store is refused in one line ($(cat "$TMP/err"))" \
-  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 4' '$TMP/err'"
+  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 5' '$TMP/err'"
