@@ -282,16 +282,52 @@ static int register_sensors(struct ds_store *st, const struct ds_config *cfg, ui
 	return st->ops->commit(st);
 }
 
-/* Is files[i] already stored, or earlier in this list?  Fills its digest. */
+/* The digests of the files, `threads` at a time (stdin's is known only
+ * once read).  A file that cannot be read gets rc < 0 and its error. */
+struct digests {
+	struct job *jobs;
+	int n, next;
+	pthread_mutex_t mu;
+};
+
+static void *digest_worker(void *arg)
+{
+	struct digests *d = arg;
+	for (;;) {
+		pthread_mutex_lock(&d->mu);
+		int i = d->next++;
+		pthread_mutex_unlock(&d->mu);
+		if (i >= d->n)
+			return NULL;
+		struct job *j = &d->jobs[i];
+		if (strcmp(j->path, "-") != 0 && (j->rc = ds_file_digest(j->path, j->digest)) < 0)
+			snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
+	}
+}
+
+static void digest_all(struct job *jobs, int n, int threads)
+{
+	struct digests d = {.jobs = jobs, .n = n};
+	pthread_t tid[DS_MAX_THREADS];
+	int started = 0;
+	pthread_mutex_init(&d.mu, NULL);
+	while (started < threads - 1 && started < n - 1 &&
+	       pthread_create(&tid[started], NULL, digest_worker, &d) == 0)
+		started++;
+	digest_worker(&d);
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&d.mu);
+}
+
+/* Is files[i] (its digest known) already stored, or earlier in this list? */
 static int already(struct ds_store *st, struct job *j, struct job *jobs, int i)
 {
 	struct ds_file_info old;
 	char path[512];
 	if (strcmp(j->path, "-") == 0)
 		return 0;
-	int rc = ds_file_digest(j->path, j->digest);
-	if (rc < 0)
-		return rc;
+	int rc;
 	for (int k = 0; k < i; k++)
 		if (jobs[k].rc == 0 && strcmp(jobs[k].digest, j->digest) == 0) {
 			printf("skipped %s: same content as %s\n", j->path, jobs[k].path);
@@ -337,9 +373,13 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	for (int i = 0; i < nfiles; i++) {
 		jobs[i].path = files[i];
 		jobs[i].sh = &sh;
-		int seen = already(st, &jobs[i], jobs, i);
+	}
+	digest_all(jobs, nfiles, threads);
+	for (int i = 0; i < nfiles; i++) {
+		int seen = jobs[i].rc < 0 ? jobs[i].rc : already(st, &jobs[i], jobs, i);
 		if (seen < 0) {
-			fprintf(stderr, "darkscope: %s\n", ds_lasterr());
+			fprintf(stderr, "darkscope: %s\n",
+			        jobs[i].rc < 0 ? jobs[i].err : ds_lasterr());
 			jobs[i].rc = seen;
 			res->failed++;
 			first_err = first_err ? first_err : seen;
