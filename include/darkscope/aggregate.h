@@ -115,6 +115,15 @@ struct ds_rollups {
 	struct ds_buf enc;
 };
 #define DS_COARSE_MASKS ((1u << DS_DIM_ALL) - 1)
+
+/* Masks of at most one dimension (total, port, region, sensor): an hour keeps
+ * their rows with packets only (no sketches), for hourly series. */
+#define DS_HOUR_PACKET_MASKS (1u << 0 | 1u << DS_DIM_PORT | 1u << DS_DIM_CC | 1u << DS_DIM_SENSOR)
+
+/* rows (of the full mask) summed by their keys masked to dims, packets only:
+ * *out (sorted by key, empty sketches) has *nout rows; free() it. */
+int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row **out,
+                      size_t *nout);
 int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out);
 void ds_rollups_free(struct ds_rollups *r);
 

@@ -30,8 +30,11 @@ struct ds_sensor_row {
 	char alias[128];
 };
 
-/* Called per stored hour with its rows sorted by key (sk empty; enc set
- * when the scan asked for sketches, NULL otherwise). */
+/* Called per stored hour (or day) with its rows sorted by key (sk empty; enc
+ * set when the scan asked for sketches, NULL otherwise).  Rows may be finer
+ * than the mask asked for (ds_store_scan_range gives hours as rows of the
+ * full mask): a callback masks keys itself and adds rows of the same masked
+ * key up (sketches as unions). */
 typedef int (*ds_scan_fn)(void *ctx, int32_t hour, const struct ds_row *rows, size_t n);
 
 struct ds_store_ops {
@@ -80,9 +83,9 @@ struct ds_store {
  * ingest transaction. */
 int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n);
 
-/* Visit [h0, h1) of mask dims: whole UTC days from the day rollups when
- * use_days, the hours at either end (and everything otherwise) from the
- * full mask's hours, rolled up to dims. */
+/* Visit [h0, h1) of mask dims: whole UTC days from the day rollups of dims
+ * when use_days, the hours at either end (and everything otherwise) as the
+ * full mask's hours. */
 int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1,
                         int with_sketches, int use_days, ds_scan_fn fn, void *ctx);
 

@@ -224,6 +224,33 @@ out:
 	return rc;
 }
 
+int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row **out,
+                      size_t *nout)
+{
+	struct ds_kv *kv = malloc((n + 1) * sizeof *kv), *tmp = malloc((n + 1) * sizeof *tmp);
+	struct ds_row *o = calloc(n + 1, sizeof *o);
+	size_t k = 0;
+	if (!kv || !tmp || !o) {
+		free(kv);
+		free(tmp);
+		free(o);
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		kv[i] = (struct ds_kv){ds_key_mask(rows[i].key, dims), rows[i].packets};
+	ds_radix_sort(kv, tmp, n);
+	for (size_t i = 0; i < n; i++) {
+		if (k == 0 || o[k - 1].key != kv[i].key)
+			o[k++].key = kv[i].key;
+		o[k - 1].packets += kv[i].val;
+	}
+	free(kv);
+	free(tmp);
+	*out = o;
+	*nout = k;
+	return 0;
+}
+
 void ds_rollups_free(struct ds_rollups *r)
 {
 	for (unsigned d = 0; d < DS_NMASKS; d++)

@@ -65,6 +65,13 @@ int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds
 	p->hour = hour;
 	p->rows = fine;
 	p->n = n;
+	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+		if (DS_HOUR_PACKET_MASKS >> d & 1)
+			rc = ds_rollup_packets(fine, n, d, &p->packets[d], &p->npackets[d]);
+	if (rc < 0) {
+		ds_hourpkg_free(p);
+		return rc;
+	}
 	*out = p;
 	return 0;
 }
@@ -93,6 +100,8 @@ void ds_hourpkg_free(struct ds_hourpkg *p)
 		ds_rows_free(p->raw, p->nraw);
 	free(p->rows);
 	ds_buf_free(&p->fine_enc);
+	for (unsigned d = 0; d < DS_DIM_ALL; d++)
+		free(p->packets[d]);
 	free(p);
 }
 
@@ -168,6 +177,8 @@ static int prepare(struct ds_hourpkg *p)
 		p->rows = made->rows;
 		p->n = made->n;
 		p->fine_enc = made->fine_enc;
+		memcpy(p->packets, made->packets, sizeof p->packets);
+		memcpy(p->npackets, made->npackets, sizeof p->npackets);
 		free(made);
 	}
 	return 0;
@@ -177,8 +188,11 @@ static int prepare(struct ds_hourpkg *p)
 static int store_hour(struct ds_writer *w, struct ds_hourpkg *p)
 {
 	int rc = note_day(w, (int32_t)ds_floordiv(p->hour, 24), p->reader);
-	if (rc == 0) /* hours keep the full mask only; days get every mask */
+	if (rc == 0) /* hours keep the full mask and packets of one dimension */
 		rc = w->st->ops->put(w->st, p->hour, DS_DIM_ALL, p->rows, p->n);
+	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+		if (DS_HOUR_PACKET_MASKS >> d & 1)
+			rc = w->st->ops->put(w->st, p->hour, d, p->packets[d], p->npackets[d]);
 	return rc;
 }
 

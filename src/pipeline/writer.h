@@ -15,7 +15,7 @@
 #include "darkscope/store.h"
 
 /* One hour for the store: its rows of the full mask, with sketches encoded
- * into fine_enc. */
+ * into fine_enc, and the packets of the masks of at most one dimension. */
 struct ds_hourpkg {
 	int32_t hour;
 	int reader;         /* which reader sent it */
@@ -24,6 +24,8 @@ struct ds_hourpkg {
 	struct ds_row *rows;
 	size_t n;
 	struct ds_buf fine_enc;
+	struct ds_row *packets[DS_DIM_ALL]; /* DS_HOUR_PACKET_MASKS: packets only */
+	size_t npackets[DS_DIM_ALL];
 	struct ds_hourpkg *next;
 };
 

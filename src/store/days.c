@@ -6,7 +6,7 @@
  * those, once per day.  A quarter is 92 day segments instead of 2208 hour
  * segments.  Days are UTC days; a period in another zone, or one that starts
  * or ends mid-day, reads whole days from the rollups and its ragged ends from
- * the hours, rolled up to the mask asked for as they are read. */
+ * the hours (rows of the full mask, which callers mask themselves). */
 #include "darkscope/store.h"
 
 #include "darkscope/dtime.h"
@@ -14,7 +14,6 @@
 #include "darkscope/limits.h"
 #include "darkscope/radix.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,41 +228,19 @@ int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
 	return rc;
 }
 
-/* Hours of a coarser mask: the full mask's, rolled up as they are read. */
-struct hour_rollup {
-	unsigned dims;
-	int with_sketches;
-	ds_scan_fn fn;
-	void *ctx;
-};
-
-static int hour_rollup_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
-{
-	struct hour_rollup *h = ctx;
-	struct ds_rollups r;
-	int rc = ds_rollup(rows, n, 1u << h->dims, &r);
-	if (rc < 0) {
-		char msg[600];
-		snprintf(msg, sizeof msg, "%s", ds_lasterr());
-		return ds_fail(DS_E_STORE, "hour %d: %s", hour, msg);
-	}
-	if (!h->with_sketches)
-		for (size_t i = 0; i < r.n[h->dims]; i++)
-			r.rows[h->dims][i].enc = NULL, r.rows[h->dims][i].enclen = 0;
-	rc = h->fn(h->ctx, hour, r.rows[h->dims], r.n[h->dims]);
-	ds_rollups_free(&r);
-	return rc;
-}
-
+/* Hours hold the full mask, and the packets (no sketches) of the masks of at
+ * most one dimension.  A packets-only scan of those reads them; any other
+ * scan gets the full mask's rows, which every caller masks and sums by key
+ * itself (sketches merge as unions, so the result is the same as from
+ * rolled-up rows, without sorting each hour). */
 static int scan_hours(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1, int with_sketches,
                       ds_scan_fn fn, void *ctx)
 {
 	if (h0 >= h1)
 		return 0;
-	if (dims == DS_DIM_ALL)
-		return s->ops->scan(s, dims, h0, h1, with_sketches, fn, ctx);
-	struct hour_rollup h = {dims, with_sketches, fn, ctx};
-	return s->ops->scan(s, DS_DIM_ALL, h0, h1, with_sketches, hour_rollup_cb, &h);
+	if (!with_sketches && (DS_HOUR_PACKET_MASKS >> dims & 1))
+		return s->ops->scan(s, dims, h0, h1, 0, fn, ctx);
+	return s->ops->scan(s, DS_DIM_ALL, h0, h1, with_sketches, fn, ctx);
 }
 
 int ds_store_scan_range(struct ds_store *s, unsigned dims, int32_t h0, int32_t h1,

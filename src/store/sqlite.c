@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION "5"
+#define SCHEMA_VERSION "6"
 
 struct sq {
 	struct ds_store base;
@@ -76,7 +76,7 @@ static int exec(struct sq *s, const char *sql)
 	return 0;
 }
 
-/* 0 when the store is this darkscope's, 1 when it is version 3 or 4 (to
+/* 0 when the store is this darkscope's, 1 when it is version 3, 4 or 5 (to
  * migrate). */
 static int check_version(struct sq *s)
 {
@@ -86,7 +86,7 @@ static int check_version(struct sq *s)
 		return sqerr(s, "reading schema version");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
-		if (strcmp(v, "3") == 0 || strcmp(v, "4") == 0)
+		if (strcmp(v, "3") == 0 || strcmp(v, "4") == 0 || strcmp(v, "5") == 0)
 			rc = 1;
 		else if (strcmp(v, SCHEMA_VERSION) != 0)
 			rc = ds_fail(DS_E_STORE,
@@ -97,55 +97,100 @@ static int check_version(struct sq *s)
 	return rc;
 }
 
-/* Versions 3 and 4 kept hours of every mask; now hours hold the full mask
- * only (the coarser masks of an hour are rolled up as they are read), so
- * their hours of coarser masks are dropped.  Version 3 stores made before
- * day rollups of the full mask existed lack them (a query filtering on
- * sensor, region and port at once found no rows): those days are built.
- * Then the store says version 5. */
-static int migrate(struct sq *s)
+/* The numbers in the first column of a query's rows (bound to DS_DIM_ALL). */
+static int int_list(struct sq *s, const char *sql, int32_t **out, size_t *n)
 {
 	sqlite3_stmt *st;
-	int32_t *days = NULL;
-	size_t n = 0, cap = 0;
-	int rc = exec(s, "BEGIN IMMEDIATE");
-	if (rc < 0)
-		return rc;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT DISTINCT (hour - ((hour % 24) + 24) % 24) / 24 FROM segment"
-	                       " WHERE mask=?1 EXCEPT SELECT day FROM segday WHERE mask=?1",
-	                       -1, &st, NULL)) {
-		rc = sqerr(s, "finding days to migrate");
-		goto out;
-	}
+	size_t cap = 0;
+	int rc = 0;
+	*out = NULL, *n = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return sqerr(s, "migrating");
 	sqlite3_bind_int(st, 1, (int)DS_DIM_ALL);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
+		if (*n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
-			int32_t *x = realloc(days, nc * sizeof *x);
+			int32_t *x = realloc(*out, nc * sizeof *x);
 			if (!x) {
 				rc = ds_fail(DS_E_NOMEM, "out of memory");
 				break;
 			}
-			days = x, cap = nc;
+			*out = x, cap = nc;
 		}
-		days[n++] = (int32_t)sqlite3_column_int(st, 0);
+		(*out)[(*n)++] = (int32_t)sqlite3_column_int(st, 0);
 	}
 	sqlite3_finalize(st);
-	if (rc == 0 && n)
-		rc = ds_store_build_days(&s->base, days, n);
+	return rc;
+}
+
+/* One hour's packets of the masks of at most one dimension. */
+struct hour_packets {
+	struct ds_row *rows[DS_DIM_ALL];
+	size_t n[DS_DIM_ALL];
+};
+
+static int hour_packets_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
+{
+	struct hour_packets *h = ctx;
+	int rc = 0;
+	(void)hour;
+	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+		if (DS_HOUR_PACKET_MASKS >> d & 1)
+			rc = ds_rollup_packets(rows, n, d, &h->rows[d], &h->n[d]);
+	return rc;
+}
+
+static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct ds_row *rows,
+                  size_t n);
+static int sq_scan(struct ds_store *b, unsigned dims, int32_t h0, int32_t h1, int with_sketches,
+                   ds_scan_fn fn, void *ctx);
+
+/* Hours now keep the full mask and the packets of the masks of at most one
+ * dimension (schema 6).  Versions 3 and 4 kept hours of every mask: their
+ * hours of two dimensions are dropped.  Version 5 kept the full mask only:
+ * its hours get the packets of the others.  Version 3 stores made before day
+ * rollups of the full mask existed lack them (a query filtering on sensor,
+ * region and port at once found no rows): those days are built. */
+static int migrate(struct sq *s)
+{
+	int32_t *days = NULL, *hours = NULL;
+	size_t nd = 0, nh = 0;
+	int rc = exec(s, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = int_list(s,
+	              "SELECT DISTINCT (hour - ((hour % 24) + 24) % 24) / 24 FROM segment"
+	              " WHERE mask=?1 EXCEPT SELECT day FROM segday WHERE mask=?1",
+	              &days, &nd);
+	if (rc == 0 && nd)
+		rc = ds_store_build_days(&s->base, days, nd);
 	if (rc == 0)
-		rc = exec(s, "DELETE FROM segment WHERE mask<>7;"
-		             "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema_version'");
-out:
+		rc = exec(s, "DELETE FROM segment WHERE mask IN (3, 5, 6)");
+	if (rc == 0)
+		rc = int_list(s,
+		              "SELECT hour FROM segment WHERE mask=?1 EXCEPT"
+		              " SELECT hour FROM segment WHERE mask=0",
+		              &hours, &nh);
+	for (size_t i = 0; i < nh && rc == 0; i++) {
+		struct hour_packets h = {0};
+		rc = sq_scan(&s->base, DS_DIM_ALL, hours[i], hours[i] + 1, 0, hour_packets_cb, &h);
+		for (unsigned d = 0; d < DS_DIM_ALL; d++) {
+			if (rc == 0 && (DS_HOUR_PACKET_MASKS >> d & 1))
+				rc = sq_put(&s->base, hours[i], d, h.rows[d], h.n[d]);
+			free(h.rows[d]);
+		}
+	}
+	if (rc == 0)
+		rc = exec(s, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema_version'");
 	free(days);
+	free(hours);
 	if (rc < 0) {
 		exec(s, "ROLLBACK");
 		return rc;
 	}
 	if ((rc = exec(s, "COMMIT")) == 0)
-		DS_INFO("store", "%s: migrated to schema %s (day rollups of %zu days built)",
-		        s->path, SCHEMA_VERSION, n);
+		DS_INFO("store", "%s: migrated to schema %s (%zu days and %zu hours rebuilt)",
+		        s->path, SCHEMA_VERSION, nd, nh);
 	return rc;
 }
 

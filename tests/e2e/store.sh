@@ -81,9 +81,19 @@ sqlite3 "$odb" "delete from segday where mask = 7; update meta set v = '3' where
 got=$(q)
 check "a version 3 store is migrated: its three-way filter finds the same rows ($(wc -l <<<"$got") lines)" \
   [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 2 ]
-check "the migrated store says version 5, has full-mask day rollups and hours of the full mask only" \
-  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "5 1 7" ]
+check "the migrated store says version 6, has full-mask day rollups, no hours of two dimensions" \
+  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "6 1 0,1,2,4,7" ]
+# a version 5 store kept hours of the full mask only: opening it adds the
+# packets of one-dimension masks, and hourly series answer as before
+hourly() { for by in ports regions sensors; do "$DS" series $by --db "$odb" --from 2014-11-01 --to 2014-11-06 --step hour --tz JST --top 10 --format csv; done; }
+want=$(hourly)
+sqlite3 "$odb" "delete from segment where mask <> 7; update meta set v = '5' where k = 'schema_version'"
+got=$(hourly)
+check "a version 5 store is migrated: hourly series as before ($(wc -l <<<"$got") lines)" \
+  [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 100 ]
+check "and its hours have the one-dimension masks again" \
+  [ "$(sqlite3 "$odb" 'select group_concat(distinct mask) from segment') $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "0,1,2,4,7 6" ]
 sqlite3 "$odb" "update meta set v = '2' where k = 'schema_version'"
 "$DS" top ports --db "$odb" > /dev/null 2> "$TMP/err"; rc=$?
 check "an older store is refused in one line ($(cat "$TMP/err"))" \
-  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 5' '$TMP/err'"
+  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 6' '$TMP/err'"
