@@ -8,7 +8,8 @@
  * `factor` times over it, and its excess is at least `min_share` of the day's
  * packets; the baseline is then frozen until the series returns.  Detections
  * on the same port number, or on a region and a port within that region, that
- * overlap in time are grouped into one finding.  A finding is kept when its
+ * overlap in time are grouped into one finding, and findings that rise at the
+ * same time from the same new sources are joined.  A finding is kept when its
  * distinct sources changed too (`source_threshold`) or its packets alone are
  * overwhelming; it is then broken down by sensor (breadth) and by region (or
  * by port, for a region). */

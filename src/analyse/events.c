@@ -491,7 +491,8 @@ static int want_keys(void *ctx, uint64_t key)
 /* Distinct sources during e and over as many days just before, and the
  * score of their change: the difference over the noise of two counts (their
  * sum, as for Poisson counts, plus the sketches' 0.81% standard error). */
-static int sources(struct ctx *c, struct ds_event *e)
+static int sources(struct ctx *c, struct ds_event *e, struct ds_sketch *keep_before,
+                   struct ds_sketch *keep_during)
 {
 	struct keyset ks = {e->keys, e->nkeys, e->dims};
 	int64_t len = e->end - e->start + 1;
@@ -512,9 +513,51 @@ static int sources(struct ctx *c, struct ds_event *e)
 		                       ? (a - b) / sqrt(a + b + 1 + se * se * (a * a + b * b))
 		                       : NAN;
 	}
+	if (rc == 0 && keep_before && keep_during) {
+		*keep_before = s.before, *keep_during = s.during;
+		return 0;
+	}
 	ds_sketch_free(&s.before);
 	ds_sketch_free(&s.during);
 	return rc;
+}
+
+/* |a ∩ b| from the sketches: |a| + |b| - |a ∪ b| (never below 0). */
+static double overlap_count(const struct ds_sketch *a, const struct ds_sketch *b)
+{
+	struct ds_sketch u = {0};
+	double na = (double)ds_sketch_count(a), nb = (double)ds_sketch_count(b);
+	if (ds_sketch_merge(&u, a) < 0 || ds_sketch_merge(&u, b) < 0) {
+		ds_sketch_free(&u);
+		return 0;
+	}
+	double x = na + nb - (double)ds_sketch_count(&u);
+	ds_sketch_free(&u);
+	return x > 0 ? x : 0;
+}
+
+/* A finding with the sketches of its sources, while findings are grouped. */
+struct cand {
+	struct ds_event e;
+	struct ds_sketch before, during;
+	int group; /* its detections' group */
+};
+
+/* Do a and b (rises at the same time, on different keys) come from the same
+ * new sources?  The sources they share during, less those they already
+ * shared just before, must be at least half the smaller one's new sources
+ * (and those at least 30). */
+static int same_sources(const struct cand *a, const struct cand *b)
+{
+	if (!a->e.rise || !b->e.rise || a->e.start > b->e.end + 1 || b->e.start > a->e.end + 1)
+		return 0;
+	double ea = (double)a->e.excess_sources, eb = (double)b->e.excess_sources;
+	double least = ea < eb ? ea : eb;
+	if (least < 30)
+		return 0;
+	double shared =
+	        overlap_count(&a->during, &b->during) - overlap_count(&a->before, &b->before);
+	return shared >= 0.5 * least;
 }
 
 /* Is e an event?  Its packets passed the detector; it must also bring (or
@@ -722,6 +765,52 @@ static int count_sensors(struct ctx *c, ds_keytext_fn kt, void *ktctx)
 	return 0;
 }
 
+/* Join the groups of detections whose findings rise at the same time from
+ * the same new sources (one campaign on two unrelated ports: 23/tcp and
+ * 2323/tcp from the same bots).  dv[].group is updated. */
+static int group_by_sources(struct ctx *c, struct det *dv, size_t nd, size_t ng,
+                            const struct mat *mats)
+{
+	struct cand *cv = calloc(ng + 1, sizeof *cv);
+	int *parent = malloc((ng + 1) * sizeof *parent);
+	size_t n = 0;
+	int rc = cv && parent ? 0 : ds_fail(DS_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < nd && rc == 0; i++) {
+		if (dv[i].group != (int)i)
+			continue;
+		struct cand *x = &cv[n];
+		x->group = (int)i;
+		if ((rc = finding(c, dv, nd, (int)i, mats, &x->e)) == 0)
+			rc = sources(c, &x->e, &x->before, &x->during);
+		free(x->e.series);
+		free(x->e.baseline);
+		x->e.series = x->e.baseline = NULL;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		parent[i] = (int)i;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (find_root(parent, (int)i) != find_root(parent, (int)j) &&
+			    same_sources(&cv[i], &cv[j]))
+				parent[find_root(parent, (int)i)] = find_root(parent, (int)j);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int to = cv[find_root(parent, (int)i)].group;
+		if (to == cv[i].group)
+			continue;
+		for (size_t k = 0; k < nd; k++)
+			if (dv[k].group == cv[i].group)
+				dv[k].group = to;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ds_sketch_free(&cv[i].before);
+		ds_sketch_free(&cv[i].during);
+	}
+	free(cv);
+	free(parent);
+	return rc;
+}
+
 int ds_events_find(struct ds_store *st, const struct ds_period *p, const struct ds_filter *f,
                    const struct ds_event_opts *o, ds_keytext_fn kt, void *ktctx,
                    struct ds_events *out)
@@ -876,11 +965,14 @@ int ds_events_find(struct ds_store *st, const struct ds_period *p, const struct 
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 		goto out;
 	}
+	if ((rc = group_by_sources(&c, dv, nd, ng, mats)) < 0)
+		goto out;
 	for (size_t i = 0; i < nd && rc == 0; i++) {
 		if (dv[i].group != (int)i)
 			continue;
 		struct ds_event *e = &out->v[out->n++];
-		if ((rc = finding(&c, dv, nd, (int)i, mats, e)) < 0 || (rc = sources(&c, e)) < 0)
+		if ((rc = finding(&c, dv, nd, (int)i, mats, e)) < 0 ||
+		    (rc = sources(&c, e, NULL, NULL)) < 0)
 			break;
 		if (!convincing(&c, e)) {
 			free(e->series);

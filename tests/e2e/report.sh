@@ -43,6 +43,17 @@ printf '\n[events]\nsource_threshold = 0\n' >> "$TMP/s.conf"
 k=$(keys)
 check "source_threshold = 0 reports the two scanners' rise too ($k)" \
   sh -c "echo '$k' | grep -q '3306/tcp@2014-11-12'"
+# one campaign on two unrelated ports (the same new sources) is one finding;
+# two other surges at the same time, from other sources, stay apart
+"$DS" synth --geoip "$GEO" --quiet --from 2014-09-01 --to 2014-12-31 --seed 3 --rate 20000 --out "$TMP/g.pcap" --write-config "$TMP/g.conf" \
+  -e surge:port=2323/tcp+5555/tcp,start=2014-11-12,days=4,share=0.08 \
+  -e surge:port=5900/tcp,start=2014-11-13,days=4,share=0.06 \
+  -e surge:port=3389/tcp,start=2014-11-12,days=3,share=0.06
+sed -i "s#^db = .*#db = $TMP/g.db#" "$TMP/g.conf"
+"$DS" ingest -c "$TMP/g.conf" --quiet "$TMP/g.pcap"
+k=$("$DS" events -c "$TMP/g.conf" --quarter 2014Q4 --format json | jq -r '[.events[] | .keys | join("+")] | sort | join(" ")')
+check "findings grouped by shared sources: one for 2323+5555, apart for 3389 and 5900 ($k)" \
+  [ "$k" = "2323/tcp+5555/tcp 3389/tcp 5900/tcp" ]
 # thresholds come from the config
 printf '\n[events]\nmin_share = 0.9\n' >> "$TMP/ref.conf"
 check "a threshold in the config applies (min_share 0.9: no events)" \
