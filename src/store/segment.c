@@ -169,6 +169,15 @@ corrupt:
 	return ds_fail(DS_E_STORE, "segment (mask %u) is corrupt", dims);
 }
 
+/* dst |= the row's sketch, encoded (enc) or in memory (sk). */
+static int merge_row(struct ds_sketch *dst, const struct ds_row *r)
+{
+	if (!r->enc)
+		return ds_sketch_merge(dst, &r->sk);
+	const uint8_t *p = r->enc;
+	return ds_sketch_merge_enc(dst, &p, r->enc + r->enclen);
+}
+
 long ds_seg_merge(const struct ds_row *a, size_t na, const struct ds_row *b, size_t nb,
                   struct ds_row **out)
 {
@@ -182,16 +191,15 @@ long ds_seg_merge(const struct ds_row *a, size_t na, const struct ds_row *b, siz
 		if (j >= nb || (i < na && a[i].key < b[j].key)) {
 			o->key = a[i].key;
 			o->packets = a[i].packets;
-			rc = ds_sketch_merge(&o->sk, &a[i++].sk);
+			rc = merge_row(&o->sk, &a[i++]);
 		} else if (i >= na || b[j].key < a[i].key) {
 			*o = b[j++]; /* keeps enc: copied through unchanged */
 		} else {
 			o->key = a[i].key;
 			o->packets = a[i].packets + b[j].packets;
-			rc = ds_sketch_merge(&o->sk, &a[i++].sk);
-			const uint8_t *p = b[j].enc;
+			rc = merge_row(&o->sk, &a[i++]);
 			if (rc == 0)
-				rc = ds_sketch_merge_enc(&o->sk, &p, b[j].enc + b[j].enclen);
+				rc = merge_row(&o->sk, &b[j]);
 			j++;
 		}
 	}

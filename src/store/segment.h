@@ -39,9 +39,9 @@ int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, int with_sketc
                   struct ds_seg *seg);
 void ds_seg_free(struct ds_seg *seg);
 
-/* Merge sorted a (with sk) and b (with enc) into one sorted set; equal keys
- * add packets and merge sketches (new sketches, owned by *out).  *out is freed
- * with ds_rows_free. */
+/* Merge sorted a (sketches in sk, or encoded in enc) and b (encoded) into one
+ * sorted set; equal keys add packets and merge sketches (new sketches, owned
+ * by *out).  *out is freed with ds_rows_free. */
 long ds_seg_merge(const struct ds_row *a, size_t na, const struct ds_row *b, size_t nb,
                   struct ds_row **out);
 

@@ -49,6 +49,24 @@ for j in 1 2; do
   state "$TMP/p$j.db" > "$TMP/p$j"
 done
 same "two threads give the same answers as one" "$TMP/p1" "$TMP/p2"
+# two captures of the same days: the second one's hours merge into the
+# first one's (sources were lost there until 2026-11-25); read at once, both
+# readers write every day, and days are built while the other one may still
+# add hours to them.  The truth is one capture holding both.
+for s in 7 8; do
+  "$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 60000 --seed $s --out "$TMP/same$s.pcap" --quiet
+done
+mergecap -F pcap -w "$TMP/same0.pcap" "$TMP/same7.pcap" "$TMP/same8.pcap"
+rm -f "$TMP/q0.db"*
+"$DS" ingest --db "$TMP/q0.db" --geoip "$GEO" --quiet "$TMP/same0.pcap"
+{ state "$TMP/q0.db" | grep -v '^[0-9a-f]*|'; "$DS" series ports --db "$TMP/q0.db" --step hour --tz JST --top 20 --format csv; } > "$TMP/q0"
+for j in 1 2; do
+  rm -f "$TMP/q$j.db"*
+  "$DS" ingest --db "$TMP/q$j.db" --geoip "$GEO" --quiet -j$j "$TMP/same7.pcap" "$TMP/same8.pcap"
+  { state "$TMP/q$j.db" | grep -v '^[0-9a-f]*|'; "$DS" series ports --db "$TMP/q$j.db" --step hour --tz JST --top 20 --format csv; } > "$TMP/q$j"
+done
+same "two captures of the same days, one after the other: as one capture holding both" "$TMP/q0" "$TMP/q1"
+same "two captures of the same days read at once (-j2): as one capture holding both" "$TMP/q0" "$TMP/q2"
 same "a replay into a new store gives the same answers" "$TMP/p1" <(state "$db")
 
 # out-of-order days: a later day read before an earlier one; the day rollups
