@@ -79,9 +79,17 @@ struct ds_store {
 };
 
 /* Rebuild the day rollups of days[0..n) (UTC day numbers) for every mask
- * from their hours (which hold the full mask only).  Called inside the
- * ingest transaction. */
+ * from their hours (the full mask).  Called inside the ingest transaction. */
 int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n);
+
+/* The same for one day in three steps, so that a writer holds the store
+ * only to read and to write: ds_day_read (the store), ds_day_build (no store:
+ * the merge and the rollups, most of the work), ds_day_write (the store). */
+struct ds_day;
+int ds_day_read(struct ds_store *s, int32_t day, struct ds_day **out);
+int ds_day_build(struct ds_day *d);
+int ds_day_write(struct ds_store *s, const struct ds_day *d);
+void ds_day_free(struct ds_day *d);
 
 /* Visit [h0, h1) of mask dims: whole UTC days from the day rollups of dims
  * when use_days, the hours at either end (and everything otherwise) as the

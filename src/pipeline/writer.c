@@ -36,6 +36,7 @@ struct ds_writer {
 	struct day {
 		int32_t day;
 		int built;
+		int building, dirty; /* being built outside smu; an hour came meanwhile */
 		uint64_t readers;
 	} * days;
 	size_t ndays, capdays;
@@ -111,6 +112,7 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
 	for (size_t i = w->ndays; i-- > 0;)
 		if (w->days[i].day == day) {
 			w->days[i].built = 0;
+			w->days[i].dirty |= w->days[i].building;
 			w->days[i].readers |= 1ull << r;
 			return 0;
 		}
@@ -122,7 +124,7 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
 		w->days = nd;
 		w->capdays = nc;
 	}
-	w->days[w->ndays++] = (struct day){day, 0, 1ull << r};
+	w->days[w->ndays++] = (struct day){.day = day, .readers = 1ull << r};
 	return 0;
 }
 
@@ -142,7 +144,10 @@ static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t
 }
 
 /* Build the rollups of the settled days (all = 1: of every day still due).
- * Called with smu held. */
+ * Called with smu held; smu is let go while a day is merged and rolled up
+ * (ds_day_build touches no store), so the other worker can store hours or
+ * build another day meanwhile.  A day that gets an hour while it is being
+ * built stays due. */
 static int build_due(struct ds_writer *w, int all)
 {
 	int rc = 0;
@@ -151,15 +156,28 @@ static int build_due(struct ds_writer *w, int all)
 	memcpy(seen, w->seen, sizeof seen);
 	memcpy(busy, w->busy, sizeof busy);
 	pthread_mutex_unlock(&w->mu);
-	double t0 = ds_elapsed();
 	for (size_t i = 0; i < w->ndays && rc == 0; i++) {
 		struct day *d = &w->days[i];
-		if (d->built || (!all && !settled(w, seen, busy, d)))
+		if (d->built || d->building || (!all && !settled(w, seen, busy, d)))
 			continue;
-		rc = ds_store_build_days(w->st, &d->day, 1);
-		d->built = 1;
+		double t0 = ds_elapsed();
+		struct ds_day *dd = NULL;
+		d->building = 1;
+		d->dirty = 0;
+		rc = ds_day_read(w->st, d->day, &dd);
+		if (rc == 0) {
+			pthread_mutex_unlock(&w->smu);
+			rc = ds_day_build(dd);
+			pthread_mutex_lock(&w->smu);
+		}
+		if (rc == 0)
+			rc = ds_day_write(w->st, dd);
+		ds_day_free(dd);
+		d = &w->days[i]; /* days[] may have grown meanwhile */
+		d->building = 0;
+		d->built = rc == 0 && !d->dirty;
+		w->dayseconds += ds_elapsed() - t0;
 	}
-	w->dayseconds += ds_elapsed() - t0;
 	return rc;
 }
 
@@ -316,9 +334,11 @@ int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seco
 		if (w->workers[k].started)
 			pthread_join(w->workers[k].tid, NULL);
 	int rc = w->rc;
-	if (rc == 0)
+	if (rc == 0) {
+		pthread_mutex_lock(&w->smu);
 		rc = build_due(w, 1);
-	else
+		pthread_mutex_unlock(&w->smu);
+	} else
 		ds_fail(DS_E_STORE, "%s", w->err);
 	*hour_seconds += w->seconds;
 	*day_seconds += w->dayseconds;

@@ -152,79 +152,112 @@ static int heap_pop(const struct hours *h, const size_t *at, int *heap, int *nh)
 	return top;
 }
 
-/* One day: merge its hours' sorted rows of the full mask, then roll those up
- * into every coarser mask, and replace the day's rollups. */
-static int build_one(struct ds_store *s, int32_t day)
+/* A day being rebuilt: its hours as read, then its rows of every mask. */
+struct ds_day {
+	int32_t day;
+	struct hours h;
+	struct ds_row *out; /* the full mask, sketches in enc */
+	size_t nout;
+	struct ds_buf enc;
+	struct ds_rollups r; /* the coarser masks */
+};
+
+int ds_day_read(struct ds_store *s, int32_t day, struct ds_day **out)
 {
-	const unsigned dims = DS_DIM_ALL;
-	struct hours h = {0};
-	struct ds_row *out = NULL;
-	struct ds_buf enc = {0};
+	struct ds_day *d = calloc(1, sizeof *d);
+	if (!d)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	d->day = day;
+	int rc = s->ops->scan(s, DS_DIM_ALL, day * 24, day * 24 + 24, 1, day_cb, &d->h);
+	if (rc < 0) {
+		ds_day_free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+/* Merge the hours' sorted rows of the full mask, then roll those up into
+ * every coarser mask.  Touches no store. */
+int ds_day_build(struct ds_day *d)
+{
+	struct hours *h = &d->h;
 	uint32_t *hs = NULL;
-	size_t hcap = 0, nout = 0, total = 0, at[24] = {0};
+	size_t hcap = 0, total = 0, at[24] = {0};
 	uint8_t *reg = malloc((size_t)1 << DS_HLL_P);
-	int rc = reg ? s->ops->scan(s, dims, day * 24, day * 24 + 24, 1, day_cb, &h)
-	             : ds_fail(DS_E_NOMEM, "out of memory");
-	for (int i = 0; i < h.count; i++)
-		total += h.n[i];
-	if (rc == 0 && !(out = calloc(total + 1, sizeof *out)))
+	int rc = reg ? 0 : ds_fail(DS_E_NOMEM, "out of memory");
+	for (int i = 0; i < h->count; i++)
+		total += h->n[i];
+	if (rc == 0 && !(d->out = calloc(total + 1, sizeof *d->out)))
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 	/* a binary heap of the hours by their next key */
 	int heap[24], nh = 0;
-	for (int i = 0; i < h.count; i++)
-		if (h.n[i])
-			heap_push(&h, at, heap, &nh, i);
+	for (int i = 0; i < h->count; i++)
+		if (h->n[i])
+			heap_push(h, at, heap, &nh, i);
 	while (rc == 0 && nh > 0) {
-		uint64_t key = h.rows[heap[0]][at[heap[0]]].key;
+		uint64_t key = h->rows[heap[0]][at[heap[0]]].key;
 		const struct ds_row *same[24];
 		int k = 0;
-		struct ds_row *o = &out[nout++];
+		struct ds_row *o = &d->out[d->nout++];
 		o->key = key;
-		o->enc = (const uint8_t *)(uintptr_t)enc.len;
-		while (nh > 0 && h.rows[heap[0]][at[heap[0]]].key == key) {
-			int i = heap_pop(&h, at, heap, &nh);
-			o->packets += h.rows[i][at[i]].packets;
-			same[k++] = &h.rows[i][at[i]++];
-			if (at[i] < h.n[i])
-				heap_push(&h, at, heap, &nh, i);
+		o->enc = (const uint8_t *)(uintptr_t)d->enc.len;
+		while (nh > 0 && h->rows[heap[0]][at[heap[0]]].key == key) {
+			int i = heap_pop(h, at, heap, &nh);
+			o->packets += h->rows[i][at[i]].packets;
+			same[k++] = &h->rows[i][at[i]++];
+			if (at[i] < h->n[i])
+				heap_push(h, at, heap, &nh, i);
 		}
-		if (union_encode(same, k, &enc, &hs, &hcap, reg) < 0)
-			rc = ds_fail(DS_E_STORE, "corrupt sketch on day %d", day);
-		o->enclen = enc.len - (size_t)(uintptr_t)o->enc;
+		if (union_encode(same, k, &d->enc, &hs, &hcap, reg) < 0)
+			rc = ds_fail(DS_E_STORE, "corrupt sketch on day %d", d->day);
+		o->enclen = d->enc.len - (size_t)(uintptr_t)o->enc;
 	}
-	for (size_t i = 0; rc == 0 && i < nout; i++)
-		out[i].enc = enc.data + (uintptr_t)out[i].enc;
-	for (int i = 0; i < h.count; i++) { /* merged: the hours can go */
-		free(h.rows[i]);
-		free(h.buf[i]);
+	for (size_t i = 0; rc == 0 && i < d->nout; i++)
+		d->out[i].enc = d->enc.data + (uintptr_t)d->out[i].enc;
+	for (int i = 0; i < h->count; i++) { /* merged: the hours can go */
+		free(h->rows[i]);
+		free(h->buf[i]);
 	}
-	h.count = 0;
-	free(hs);
-	hs = NULL;
-	if (rc == 0)
-		rc = s->ops->put_day(s, day, dims, out, nout);
-	struct ds_rollups r = {0};
-	if (rc == 0)
-		rc = ds_rollup(out, nout, DS_COARSE_MASKS, &r);
-	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
-		rc = s->ops->put_day(s, day, d, r.rows[d], r.n[d]);
-	ds_rollups_free(&r);
-	for (int i = 0; i < h.count; i++) {
-		free(h.rows[i]);
-		free(h.buf[i]);
-	}
-	free(out);
+	h->count = 0;
 	free(hs);
 	free(reg);
-	ds_buf_free(&enc);
+	if (rc == 0)
+		rc = ds_rollup(d->out, d->nout, DS_COARSE_MASKS, &d->r);
 	return rc;
+}
+
+int ds_day_write(struct ds_store *s, const struct ds_day *d)
+{
+	int rc = s->ops->put_day(s, d->day, DS_DIM_ALL, d->out, d->nout);
+	for (unsigned m = 0; m < DS_DIM_ALL && rc == 0; m++)
+		rc = s->ops->put_day(s, d->day, m, d->r.rows[m], d->r.n[m]);
+	return rc;
+}
+
+void ds_day_free(struct ds_day *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < d->h.count; i++) {
+		free(d->h.rows[i]);
+		free(d->h.buf[i]);
+	}
+	free(d->out);
+	ds_buf_free(&d->enc);
+	ds_rollups_free(&d->r);
+	free(d);
 }
 
 int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
 {
 	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = build_one(s, days[i]);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct ds_day *d = NULL;
+		if ((rc = ds_day_read(s, days[i], &d)) == 0 && (rc = ds_day_build(d)) == 0)
+			rc = ds_day_write(s, d);
+		ds_day_free(d);
+	}
 	return rc;
 }
 
