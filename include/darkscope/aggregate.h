@@ -104,6 +104,11 @@ void ds_agg_free(struct ds_agg *a);
 /* Free rows[0..n) and their in-memory sketches. */
 void ds_rows_free(struct ds_row *rows, size_t n);
 
+/* Masks below the full one, and those of at most one dimension (total, port,
+ * region, sensor), whose hours keep packets only (no sketches). */
+#define DS_COARSE_MASKS      ((1u << DS_DIM_ALL) - 1)
+#define DS_HOUR_PACKET_MASKS (1u << 0 | 1u << DS_DIM_PORT | 1u << DS_DIM_CC | 1u << DS_DIM_SENSOR)
+
 /* The rows of the coarser masks d in `masks` (bit d; DS_DIM_ALL's bit is
  * ignored) from rows of the full mask, sorted by key, computed together.
  * Each input row's sketch is in memory (sk) or encoded (enc, as a store
@@ -114,17 +119,16 @@ struct ds_rollups {
 	size_t n[DS_NMASKS];
 	struct ds_buf enc;
 };
-#define DS_COARSE_MASKS ((1u << DS_DIM_ALL) - 1)
-
-/* Masks of at most one dimension (total, port, region, sensor): an hour keeps
- * their rows with packets only (no sketches), for hourly series. */
-#define DS_HOUR_PACKET_MASKS (1u << 0 | 1u << DS_DIM_PORT | 1u << DS_DIM_CC | 1u << DS_DIM_SENSOR)
+int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out);
+void ds_rollups_free(struct ds_rollups *r);
 
 /* rows (of the full mask) summed by their keys masked to dims, packets only:
  * *out (sorted by key, empty sketches) has *nout rows; free() it. */
 int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row **out,
                       size_t *nout);
-int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out);
-void ds_rollups_free(struct ds_rollups *r);
+
+/* The same for every mask of DS_HOUR_PACKET_MASKS: out[d], nout[d]. */
+int ds_rollup_hour_packets(const struct ds_row *rows, size_t n, struct ds_row *out[DS_DIM_ALL],
+                           size_t nout[DS_DIM_ALL]);
 
 #endif

@@ -251,6 +251,16 @@ int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct
 	return 0;
 }
 
+int ds_rollup_hour_packets(const struct ds_row *rows, size_t n, struct ds_row *out[DS_DIM_ALL],
+                           size_t nout[DS_DIM_ALL])
+{
+	int rc = 0;
+	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
+		if (DS_HOUR_PACKET_MASKS >> d & 1)
+			rc = ds_rollup_packets(rows, n, d, &out[d], &nout[d]);
+	return rc;
+}
+
 void ds_rollups_free(struct ds_rollups *r)
 {
 	for (unsigned d = 0; d < DS_NMASKS; d++)

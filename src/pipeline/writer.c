@@ -43,36 +43,39 @@ struct ds_writer {
 	double seconds, dayseconds;
 };
 
-int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out)
+/* Fill p from fine rows with in-memory sketches: the rows with their sketches
+ * encoded, and the packets of the one-dimension masks.  On failure p keeps
+ * what it got (ds_hourpkg_free frees it). */
+static int encode(struct ds_hourpkg *p, const struct ds_row *rows, size_t n)
 {
-	struct ds_hourpkg *p = calloc(1, sizeof *p);
-	struct ds_row *fine = calloc(n + 1, sizeof *fine);
-	int rc = p && fine ? 0 : ds_fail(DS_E_NOMEM, "out of memory");
+	if (!(p->rows = calloc(n + 1, sizeof *p->rows)))
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		size_t at = p->fine_enc.len;
 		rc = ds_sketch_encode(&rows[i].sk, &p->fine_enc);
-		fine[i] = (struct ds_row){.key = rows[i].key,
-		                          .packets = rows[i].packets,
-		                          .enc = (const uint8_t *)(uintptr_t)at,
-		                          .enclen = p->fine_enc.len - at};
+		p->rows[i] = (struct ds_row){.key = rows[i].key,
+		                             .packets = rows[i].packets,
+		                             .enc = (const uint8_t *)(uintptr_t)at,
+		                             .enclen = p->fine_enc.len - at};
 	}
-	if (rc < 0) {
-		free(fine);
-		ds_hourpkg_free(p);
+	if (rc < 0)
 		return rc;
-	}
 	for (size_t i = 0; i < n; i++)
-		fine[i].enc = p->fine_enc.data + (uintptr_t)fine[i].enc;
-	p->hour = hour;
-	p->rows = fine;
+		p->rows[i].enc = p->fine_enc.data + (uintptr_t)p->rows[i].enc;
 	p->n = n;
-	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
-		if (DS_HOUR_PACKET_MASKS >> d & 1)
-			rc = ds_rollup_packets(fine, n, d, &p->packets[d], &p->npackets[d]);
+	return ds_rollup_hour_packets(p->rows, n, p->packets, p->npackets);
+}
+
+int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out)
+{
+	struct ds_hourpkg *p = calloc(1, sizeof *p);
+	int rc = p ? encode(p, rows, n) : ds_fail(DS_E_NOMEM, "out of memory");
 	if (rc < 0) {
 		ds_hourpkg_free(p);
 		return rc;
 	}
+	p->hour = hour;
 	*out = p;
 	return 0;
 }
@@ -184,22 +187,12 @@ static int build_due(struct ds_writer *w, int all)
 /* Encode a raw package's sketches (outside the store lock). */
 static int prepare(struct ds_hourpkg *p)
 {
-	if (p->raw) { /* encode it here: the reader had no time to */
-		struct ds_hourpkg *made;
-		int rc = ds_hourpkg_make(p->hour, p->raw, p->nraw, &made);
-		if (rc < 0)
-			return rc;
-		made->reader = p->reader;
-		ds_rows_free(p->raw, p->nraw);
-		p->raw = NULL;
-		p->rows = made->rows;
-		p->n = made->n;
-		p->fine_enc = made->fine_enc;
-		memcpy(p->packets, made->packets, sizeof p->packets);
-		memcpy(p->npackets, made->npackets, sizeof p->npackets);
-		free(made);
-	}
-	return 0;
+	if (!p->raw)
+		return 0;
+	int rc = encode(p, p->raw, p->nraw); /* here: the reader had no time to */
+	ds_rows_free(p->raw, p->nraw);
+	p->raw = NULL;
+	return rc;
 }
 
 /* Write a prepared package (with smu held). */

@@ -133,12 +133,8 @@ struct hour_packets {
 static int hour_packets_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct hour_packets *h = ctx;
-	int rc = 0;
 	(void)hour;
-	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
-		if (DS_HOUR_PACKET_MASKS >> d & 1)
-			rc = ds_rollup_packets(rows, n, d, &h->rows[d], &h->n[d]);
-	return rc;
+	return ds_rollup_hour_packets(rows, n, h->rows, h->n);
 }
 
 static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct ds_row *rows,
