@@ -765,27 +765,26 @@ static int count_sensors(struct ctx *c, ds_keytext_fn kt, void *ktctx)
 	return 0;
 }
 
-/* Join the groups of detections whose findings rise at the same time from
- * the same new sources (one campaign on two unrelated ports: 23/tcp and
- * 2323/tcp from the same bots).  dv[].group is updated. */
-static int group_by_sources(struct ctx *c, struct det *dv, size_t nd, size_t ng,
-                            const struct mat *mats)
+/* The findings of the groups of detections (ng of them) into v[0..*nv):
+ * groups whose findings rise at the same time from the same new sources
+ * (one campaign on two unrelated ports: 23/tcp and 2323/tcp from the same
+ * bots) are joined first, dv[].group updated, and their finding made anew. */
+static int find_all(struct ctx *c, struct det *dv, size_t nd, size_t ng, const struct mat *mats,
+                    struct ds_event *v, size_t *nv)
 {
 	struct cand *cv = calloc(ng + 1, sizeof *cv);
 	int *parent = malloc((ng + 1) * sizeof *parent);
+	size_t *size = calloc(ng + 1, sizeof *size);
 	size_t n = 0;
-	int rc = cv && parent ? 0 : ds_fail(DS_E_NOMEM, "out of memory");
+	int rc = cv && parent && size ? 0 : ds_fail(DS_E_NOMEM, "out of memory");
+	*nv = 0;
 	for (size_t i = 0; i < nd && rc == 0; i++) {
 		if (dv[i].group != (int)i)
 			continue;
-		struct cand *x = &cv[n];
+		struct cand *x = &cv[n++];
 		x->group = (int)i;
 		if ((rc = finding(c, dv, nd, (int)i, mats, &x->e)) == 0)
 			rc = sources(c, &x->e, &x->before, &x->during);
-		free(x->e.series);
-		free(x->e.baseline);
-		x->e.series = x->e.baseline = NULL;
-		n++;
 	}
 	for (size_t i = 0; i < n; i++)
 		parent[i] = (int)i;
@@ -794,20 +793,33 @@ static int group_by_sources(struct ctx *c, struct det *dv, size_t nd, size_t ng,
 			if (find_root(parent, (int)i) != find_root(parent, (int)j) &&
 			    same_sources(&cv[i], &cv[j]))
 				parent[find_root(parent, (int)i)] = find_root(parent, (int)j);
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n; i++)
+		size[find_root(parent, (int)i)]++;
+	for (size_t i = 0; i < n && rc == 0; i++) { /* a joined group's detections */
 		int to = cv[find_root(parent, (int)i)].group;
-		if (to == cv[i].group)
-			continue;
-		for (size_t k = 0; k < nd; k++)
-			if (dv[k].group == cv[i].group)
-				dv[k].group = to;
+		if (to != cv[i].group)
+			for (size_t k = 0; k < nd; k++)
+				if (dv[k].group == cv[i].group)
+					dv[k].group = to;
 	}
 	for (size_t i = 0; i < n; i++) {
+		int r = find_root(parent, (int)i);
+		if (rc == 0 && size[r] == 1) { /* alone: its finding stands */
+			v[(*nv)++] = cv[i].e;
+			cv[i].e.series = cv[i].e.baseline = NULL;
+		} else if (rc == 0 && (size_t)r == i) { /* joined: made anew */
+			struct ds_event *e = &v[(*nv)++];
+			if ((rc = finding(c, dv, nd, cv[i].group, mats, e)) == 0)
+				rc = sources(c, e, NULL, NULL);
+		}
+		free(cv[i].e.series);
+		free(cv[i].e.baseline);
 		ds_sketch_free(&cv[i].before);
 		ds_sketch_free(&cv[i].during);
 	}
 	free(cv);
 	free(parent);
+	free(size);
 	return rc;
 }
 
@@ -965,22 +977,17 @@ int ds_events_find(struct ds_store *st, const struct ds_period *p, const struct 
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = group_by_sources(&c, dv, nd, ng, mats)) < 0)
-		goto out;
-	for (size_t i = 0; i < nd && rc == 0; i++) {
-		if (dv[i].group != (int)i)
-			continue;
-		struct ds_event *e = &out->v[out->n++];
-		if ((rc = finding(&c, dv, nd, (int)i, mats, e)) < 0 ||
-		    (rc = sources(&c, e, NULL, NULL)) < 0)
-			break;
-		if (!convincing(&c, e)) {
+	size_t nf = 0;
+	rc = find_all(&c, dv, nd, ng, mats, out->v, &nf);
+	for (size_t i = 0; i < nf; i++) { /* keep the convincing ones */
+		struct ds_event *e = &out->v[i];
+		if (rc == 0 && convincing(&c, e)) {
+			out->v[out->n] = *e;
+			rc = enrich(&c, &out->v[out->n++], kt, ktctx);
+		} else {
 			free(e->series);
 			free(e->baseline);
-			out->n--;
-			continue;
 		}
-		rc = enrich(&c, e, kt, ktctx);
 	}
 	if (rc == 0) {
 		ds_events_absorb_regions(out);
