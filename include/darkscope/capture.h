@@ -58,8 +58,15 @@ int ds_capture_open(struct ds_capture *c, const char *path);
  * (-DS_E_TRUNCATED when the input ends inside a record). */
 int ds_capture_next(struct ds_capture *c, struct ds_frame *f);
 
+/* Digest the file as it is read (a cheap pass over bytes still in the
+ * cache) rather than in one pass at ds_capture_digest(). */
+int ds_capture_digest_as_read(struct ds_capture *c);
+
 /* Read and digest the rest of the input (for the file digest). */
 int ds_capture_drain(struct ds_capture *c);
+
+/* Raw bytes of the input (its size once drained). */
+uint64_t ds_capture_raw_bytes(const struct ds_capture *c);
 
 /* XXH3-128 of every raw byte read so far, as 32 hex digits + NUL. */
 void ds_capture_digest(struct ds_capture *c, char out[33]);

@@ -21,7 +21,8 @@ struct ds_file_info {
 	const char *path;
 	uint64_t packets;
 	int64_t first_ts, last_ts;
-	int partial; /* complete records only: the file was cut short */
+	int partial;    /* complete records only: the file was cut short */
+	uint64_t bytes; /* raw size; 0 when unknown */
 };
 
 struct ds_sensor_row {
@@ -50,6 +51,10 @@ struct ds_store_ops {
 	int (*file_seen)(struct ds_store *s, const char *digest, struct ds_file_info *info,
 	                 char *path, size_t pathcap);
 	int (*file_add)(struct ds_store *s, const struct ds_file_info *fi);
+	/* 1 when some stored file may have this raw size (its own, or one not
+	 * recorded), 0 when none has: a file of that size cannot have been
+	 * ingested, so its digest can wait until it is read. */
+	int (*file_size_seen)(struct ds_store *s, uint64_t bytes);
 	/* Id of sensor name, created with alias if new (alias updated if given). */
 	int (*sensor_id)(struct ds_store *s, const char *name, const char *alias, uint16_t *id);
 	/* Every ingested file, oldest first, through fn (path valid during the call). */

@@ -349,6 +349,16 @@ int ds_capture_next(struct ds_capture *c, struct ds_frame *f)
 	return rc;
 }
 
+int ds_capture_digest_as_read(struct ds_capture *c)
+{
+	return ds_src_digest_as_read(c->src);
+}
+
+uint64_t ds_capture_raw_bytes(const struct ds_capture *c)
+{
+	return ds_src_raw_bytes(c->src);
+}
+
 int ds_capture_drain(struct ds_capture *c)
 {
 	return ds_src_drain(c->src);

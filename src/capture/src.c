@@ -26,6 +26,7 @@ struct ds_src {
 	const uint8_t *map;
 	size_t maplen, mpos;
 	size_t released; /* mapped bytes below this were given back */
+	size_t dpos;     /* with dig: mapped bytes below this are digested */
 	int digested;
 	/* streams: window buf[start, end) */
 	uint8_t *buf;
@@ -177,6 +178,9 @@ long ds_src_get(struct ds_src *s, size_t n, const uint8_t **p)
  * cache keeps them, but they stop counting against this process. */
 #define RELEASE_STEP ((size_t)8 << 20)
 
+/* Mapped bytes digested at a time, while they are still in the cache. */
+#define DIGEST_STEP ((size_t)256 << 10)
+
 void ds_src_skip(struct ds_src *s, size_t n)
 {
 	if (s->kind != K_MAP) {
@@ -184,6 +188,10 @@ void ds_src_skip(struct ds_src *s, size_t n)
 		return;
 	}
 	s->mpos += n;
+	if (s->dig && s->mpos - s->dpos >= DIGEST_STEP) {
+		XXH3_128bits_update(s->dig, s->map + s->dpos, s->mpos - s->dpos);
+		s->dpos = s->mpos;
+	}
 	if (s->mpos - s->released >= 2 * RELEASE_STEP) {
 		madvise((void *)(s->map + s->released), RELEASE_STEP, MADV_DONTNEED);
 		s->released += RELEASE_STEP;
@@ -195,10 +203,33 @@ uint64_t ds_src_pos(const struct ds_src *s)
 	return s->kind == K_MAP ? s->mpos : s->base + s->start;
 }
 
+int ds_src_digest_as_read(struct ds_src *s)
+{
+	if (s->kind != K_MAP || s->dig)
+		return 0; /* streams digest every raw byte they read anyway */
+	if (!(s->dig = XXH3_createState()))
+		return ds_fail(DS_E_NOMEM, "%s: out of memory", s->path);
+	XXH3_128bits_reset(s->dig);
+	s->dpos = 0;
+	if (s->mpos)
+		XXH3_128bits_update(s->dig, s->map, s->mpos), s->dpos = s->mpos;
+	return 0;
+}
+
+uint64_t ds_src_raw_bytes(const struct ds_src *s)
+{
+	return s->kind == K_MAP ? s->maplen : s->rawoff;
+}
+
 int ds_src_drain(struct ds_src *s)
 {
-	if (s->kind == K_MAP)
+	if (s->kind == K_MAP) {
+		if (s->dig && s->dpos < s->maplen) {
+			XXH3_128bits_update(s->dig, s->map + s->dpos, s->maplen - s->dpos);
+			s->dpos = s->maplen;
+		}
 		return 0;
+	}
 	while (!s->raweof) {
 		s->inpos = s->inlen;
 		int rc = read_raw(s);
@@ -211,7 +242,10 @@ int ds_src_drain(struct ds_src *s)
 void ds_src_digest(struct ds_src *s, char out[33])
 {
 	XXH128_hash_t h;
-	if (s->kind == K_MAP) {
+	if (s->kind == K_MAP && s->dig) {
+		ds_src_drain(s);
+		h = XXH3_128bits_digest(s->dig);
+	} else if (s->kind == K_MAP) {
 		if (!s->digested) {
 			s->mapdig = XXH3_128bits(s->map, s->maplen);
 			s->digested = 1;

@@ -25,6 +25,14 @@ void ds_src_skip(struct ds_src *s, size_t n);
 /* Offset of the current position in the uncompressed stream. */
 uint64_t ds_src_pos(const struct ds_src *s);
 
+/* Digest a mapped file's bytes as they are read, instead of all at once
+ * when the digest is asked for (streams always digest as they read). */
+int ds_src_digest_as_read(struct ds_src *s);
+
+/* Raw (compressed) bytes of the input: a mapped file's size, or the bytes a
+ * stream has read so far. */
+uint64_t ds_src_raw_bytes(const struct ds_src *s);
+
 /* Read the rest of the raw input (for the digest). */
 int ds_src_drain(struct ds_src *s);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,7 +35,9 @@ struct job {
 	struct shared *sh;
 	int reader; /* index within its group */
 	char digest[33];
-	int rc; /* 0, or the failure code */
+	uint64_t bytes;  /* raw size, 0 when unknown */
+	int late_digest; /* digested as it is read: no stored file has its size */
+	int rc;          /* 0, or the failure code */
 	char err[1024];
 	int partial;
 	uint64_t frames, nonip, bad, unattributed;
@@ -114,6 +117,10 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 	int rc = ds_capture_open(&cap, j->path);
 	if (rc < 0)
 		return rc;
+	if (j->late_digest && (rc = ds_capture_digest_as_read(&cap)) < 0) {
+		ds_capture_close(&cap);
+		return rc;
+	}
 	j->first_ts = INT64_MAX;
 	j->last_ts = INT64_MIN;
 	for (;;) {
@@ -145,9 +152,10 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 	}
 	if (rc == 0)
 		rc = ds_agg_flush(agg);
-	if (rc == 0 && strcmp(j->path, "-") == 0) {
+	if (rc == 0 && (j->late_digest || strcmp(j->path, "-") == 0)) {
 		rc = ds_capture_drain(&cap);
 		ds_capture_digest(&cap, j->digest);
+		j->bytes = ds_capture_raw_bytes(&cap);
 	}
 	ds_capture_close(&cap);
 	return rc;
@@ -254,7 +262,8 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 		                          .packets = j->frames,
 		                          .first_ts = j->frames ? j->first_ts : 0,
 		                          .last_ts = j->frames ? j->last_ts : 0,
-		                          .partial = j->partial};
+		                          .partial = j->partial,
+		                          .bytes = j->bytes};
 		memcpy(fi.digest, j->digest, sizeof fi.digest);
 		if ((rc = st->ops->file_add(st, &fi)) < 0) {
 			j->rc = rc;
@@ -300,9 +309,36 @@ static void *digest_worker(void *arg)
 		if (i >= d->n)
 			return NULL;
 		struct job *j = &d->jobs[i];
-		if (strcmp(j->path, "-") != 0 && (j->rc = ds_file_digest(j->path, j->digest)) < 0)
+		if (j->late_digest || strcmp(j->path, "-") == 0)
+			continue;
+		if ((j->rc = ds_file_digest(j->path, j->digest)) < 0)
 			snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
 	}
+}
+
+/* A regular file whose size no stored file has (nor one of unknown size),
+ * nor another file of the list, cannot be one ingested before: its digest is
+ * taken as it is read, saving a pass over the file.  Others are digested
+ * first, so that a file ingested before is skipped without reading it. */
+static int plan_digests(struct ds_store *st, struct job *jobs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct stat sb;
+		if (strcmp(jobs[i].path, "-") != 0 && stat(jobs[i].path, &sb) == 0 &&
+		    S_ISREG(sb.st_mode) && sb.st_size > 0)
+			jobs[i].bytes = (uint64_t)sb.st_size;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!jobs[i].bytes)
+			continue;
+		int seen = st->ops->file_size_seen(st, jobs[i].bytes);
+		if (seen < 0)
+			return seen;
+		for (int k = 0; k < n && !seen; k++)
+			seen = k != i && jobs[k].bytes == jobs[i].bytes;
+		jobs[i].late_digest = !seen;
+	}
+	return 0;
 }
 
 static void digest_all(struct job *jobs, int n, int threads)
@@ -325,7 +361,7 @@ static int already(struct ds_store *st, struct job *j, struct job *jobs, int i)
 {
 	struct ds_file_info old;
 	char path[512];
-	if (strcmp(j->path, "-") == 0)
+	if (strcmp(j->path, "-") == 0 || j->late_digest)
 		return 0;
 	int rc;
 	for (int k = 0; k < i; k++)
@@ -374,6 +410,14 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 		jobs[i].path = files[i];
 		jobs[i].sh = &sh;
 	}
+	if ((rc = plan_digests(st, jobs, nfiles)) < 0)
+		goto out_todo;
+	int late = 0;
+	for (int i = 0; i < nfiles; i++)
+		late += jobs[i].late_digest;
+	DS_INFO("ingest",
+	        "file digests: %d taken while reading (a size not stored before), %d first", late,
+	        nfiles - late);
 	digest_all(jobs, nfiles, threads);
 	for (int i = 0; i < nfiles; i++) {
 		int seen = jobs[i].rc < 0 ? jobs[i].rc : already(st, &jobs[i], jobs, i);
@@ -436,13 +480,13 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 				first_err = first_err ? first_err : j->rc;
 				continue;
 			}
-			char digest[33];
-			memcpy(digest, j->digest, sizeof digest);
-			const char *path = j->path;
+			struct job keepj = *j;
 			memset(j, 0, sizeof *j);
-			j->path = path;
+			j->path = keepj.path;
 			j->sh = &sh;
-			memcpy(j->digest, digest, sizeof digest);
+			j->bytes = keepj.bytes;
+			j->late_digest = keepj.late_digest;
+			memcpy(j->digest, keepj.digest, sizeof j->digest);
 			keep[again++] = j;
 		}
 		at -= again;
@@ -454,8 +498,9 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	        res->seconds, sh.t_encode, sh.t_store, sh.t_days);
 	DS_INFO("geo", "source cache: %llu hits, %llu database lookups",
 	        (unsigned long long)sh.geo_hits, (unsigned long long)sh.geo_misses);
-	free(todo);
 	rc = first_err;
+out_todo:
+	free(todo);
 out_mu:
 	pthread_mutex_destroy(&sh.mu);
 out:

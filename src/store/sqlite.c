@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION "6"
+#define SCHEMA_VERSION "7"
 
 struct sq {
 	struct ds_store base;
@@ -32,7 +32,8 @@ static const char schema[] =
         " alias TEXT NOT NULL);"
         "INSERT OR IGNORE INTO sensor VALUES(0,'unattributed','Unattributed');"
         "CREATE TABLE IF NOT EXISTS file(digest TEXT PRIMARY KEY, path TEXT NOT NULL,"
-        " packets INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, partial INTEGER NOT NULL);"
+        " packets INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, partial INTEGER NOT NULL,"
+        " bytes INTEGER);"
         "CREATE TABLE IF NOT EXISTS segment(mask INTEGER NOT NULL, hour INTEGER NOT NULL,"
         " rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
         " PRIMARY KEY(mask, hour)) WITHOUT ROWID;"
@@ -77,7 +78,7 @@ static int exec(struct sq *s, const char *sql)
 	return 0;
 }
 
-/* 0 when the store is this darkscope's, 1 when it is version 3, 4 or 5 (to
+/* 0 when the store is this darkscope's, 1 when it is version 3 to 6 (to
  * migrate). */
 static int check_version(struct sq *s)
 {
@@ -87,7 +88,8 @@ static int check_version(struct sq *s)
 		return sqerr(s, "reading schema version");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
-		if (strcmp(v, "3") == 0 || strcmp(v, "4") == 0 || strcmp(v, "5") == 0)
+		if (strcmp(v, "3") == 0 || strcmp(v, "4") == 0 || strcmp(v, "5") == 0 ||
+		    strcmp(v, "6") == 0)
 			rc = 1;
 		else if (strcmp(v, SCHEMA_VERSION) != 0)
 			rc = ds_fail(DS_E_STORE,
@@ -142,8 +144,10 @@ static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct 
 static int sq_scan(struct ds_store *b, unsigned dims, int32_t h0, int32_t h1, int with_sketches,
                    ds_scan_fn fn, void *ctx);
 
-/* Hours now keep the full mask and the packets of the masks of at most one
- * dimension (schema 6).  Versions 3 and 4 kept hours of every mask: their
+/* Schema 7 records each file's size (files of a size not seen before need
+ * no digest before they are read); files stored before have none.  Hours keep
+ * the full mask and the packets of the masks of at most one dimension (since
+ * schema 6).  Versions 3 and 4 kept hours of every mask: their
  * hours of two dimensions are dropped.  Version 5 kept the full mask only:
  * its hours get the packets of the others.  Version 3 stores made before day
  * rollups of the full mask existed lack them (a query filtering on sensor,
@@ -161,6 +165,14 @@ static int migrate(struct sq *s)
 	              &days, &nd);
 	if (rc == 0 && nd)
 		rc = ds_store_build_days(&s->base, days, nd);
+	if (rc == 0)
+		rc = int_list(s,
+		              "SELECT COUNT(*) FROM pragma_table_info('file') WHERE name='bytes'",
+		              &hours, &nh);
+	if (rc == 0 && nh == 1 && hours[0] == 0)
+		rc = exec(s, "ALTER TABLE file ADD COLUMN bytes INTEGER");
+	free(hours);
+	hours = NULL, nh = 0;
 	if (rc == 0)
 		rc = exec(s, "DELETE FROM segment WHERE mask IN (3, 5, 6)");
 	if (rc == 0)
@@ -285,7 +297,8 @@ static int sq_file_add(struct ds_store *b, const struct ds_file_info *fi)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO file VALUES(?1,?2,?3,?4,?5,?6)", -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO file VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &st,
+	                       NULL))
 		return sqerr(s, "recording file");
 	sqlite3_bind_text(st, 1, fi->digest, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, fi->path, -1, SQLITE_STATIC);
@@ -293,7 +306,23 @@ static int sq_file_add(struct ds_store *b, const struct ds_file_info *fi)
 	sqlite3_bind_int64(st, 4, fi->first_ts);
 	sqlite3_bind_int64(st, 5, fi->last_ts);
 	sqlite3_bind_int(st, 6, fi->partial);
+	if (fi->bytes)
+		sqlite3_bind_int64(st, 7, (sqlite3_int64)fi->bytes);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sqerr(s, "recording file");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_file_size_seen(struct ds_store *b, uint64_t bytes)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM file WHERE bytes=?1 OR bytes IS NULL LIMIT 1",
+	                       -1, &st, NULL))
+		return sqerr(s, "looking up file sizes");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)bytes);
+	int rc = sqlite3_step(st);
+	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sqerr(s, "looking up file sizes");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -517,6 +546,7 @@ const struct ds_store_ops ds_store_sqlite = {
         .rollback = sq_rollback,
         .file_seen = sq_file_seen,
         .file_add = sq_file_add,
+        .file_size_seen = sq_file_size_seen,
         .sensor_id = sq_sensor_id,
         .sensors = sq_sensors,
         .files = sq_files,

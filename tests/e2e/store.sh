@@ -27,6 +27,25 @@ check "same content on stdin is skipped" grep -q "skipped <stdin>" <<<"$out"
 state "$db" > "$TMP/s2"
 same "skipped files leave the store unchanged" "$TMP/s1" "$TMP/s2"
 
+# a file whose size no stored file has cannot have been ingested: its digest
+# is taken while it is read, not in a pass of its own before
+gdb=$TMP/g.db
+gzip -c "$FIX/multi.pcapng" > "$TMP/multi.pcapng.gz"
+out=$("$DS" ingest --db "$gdb" --geoip "$GEO" -v "$TMP/multi.pcapng.gz" 2>&1)
+check "a file of a size not stored before is digested while it is read" \
+  grep -q "file digests: 1 taken while reading (a size not stored before), 0 first" <<<"$out"
+check "and its size is recorded" [ "$(sqlite3 "$gdb" "select bytes from file")" = "$(stat -c %s "$TMP/multi.pcapng.gz")" ]
+cp "$TMP/multi.pcapng.gz" "$TMP/again.pcapng.gz"
+out=$("$DS" ingest --db "$gdb" --geoip "$GEO" -v "$TMP/again.pcapng.gz" 2>&1)
+check "a file of a stored size is digested first, to the same digest (it is skipped)" \
+  eval 'grep -q "0 taken while reading (a size not stored before), 1 first" <<<"$out" &&
+        grep -q "skipped .*again.pcapng.gz: already ingested as .*multi.pcapng.gz" <<<"$out"'
+rm -f "$gdb"*
+out=$("$DS" ingest --db "$gdb" --geoip "$GEO" -v "$TMP/multi.pcapng.gz" "$TMP/again.pcapng.gz" "$FIX/eth-le-us.pcap" 2>&1)
+check "two files of one size in one list are digested first (the second is skipped)" \
+  eval 'grep -q "1 taken while reading (a size not stored before), 2 first" <<<"$out" &&
+        grep -q "skipped .*again.pcapng.gz: same content as" <<<"$out"'
+
 # SIGKILL half way through a large file
 big=$TMP/big.pcap
 "$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 2000000 --out "$big" --quiet
@@ -99,8 +118,8 @@ sqlite3 "$odb" "delete from segday where mask = 7; update meta set v = '3' where
 got=$(q)
 check "a version 3 store is migrated: its three-way filter finds the same rows ($(wc -l <<<"$got") lines)" \
   [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 2 ]
-check "the migrated store says version 6, has full-mask day rollups, no hours of two dimensions" \
-  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "6 1 0,1,2,4,7" ]
+check "the migrated store says version 7, has full-mask day rollups, no hours of two dimensions" \
+  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "7 1 0,1,2,4,7" ]
 # a version 5 store kept hours of the full mask only: opening it adds the
 # packets of one-dimension masks, and hourly series answer as before
 hourly() { for by in ports regions sensors; do "$DS" series $by --db "$odb" --from 2014-11-01 --to 2014-11-06 --step hour --tz JST --top 10 --format csv; done; }
@@ -110,8 +129,16 @@ got=$(hourly)
 check "a version 5 store is migrated: hourly series as before ($(wc -l <<<"$got") lines)" \
   [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 100 ]
 check "and its hours have the one-dimension masks again" \
-  [ "$(sqlite3 "$odb" 'select group_concat(distinct mask) from segment') $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "0,1,2,4,7 6" ]
+  [ "$(sqlite3 "$odb" 'select group_concat(distinct mask) from segment') $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "0,1,2,4,7 7" ]
+# a version 6 store had no file sizes: its files get none, so every file is
+# digested before it is read (any of them may be one of those)
+want=$("$DS" files --db "$odb" --format csv)
+sqlite3 "$odb" "alter table file drop column bytes; update meta set v = '6' where k = 'schema_version'"
+check "a version 6 store is migrated: the same files, their sizes unknown" \
+  [ "$("$DS" files --db "$odb" --format csv)" = "$want" -a "$(sqlite3 "$odb" "select count(*) from file where bytes is null") $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "$(sqlite3 "$odb" "select count(*) from file") 7" ]
+out=$("$DS" ingest --db "$odb" --geoip "$GEO" -v "$TMP/multi.pcapng.gz" 2>&1)
+check "and a file of any size is digested first there" grep -q "0 taken while reading (a size not stored before), 1 first" <<<"$out"
 sqlite3 "$odb" "update meta set v = '2' where k = 'schema_version'"
 "$DS" top ports --db "$odb" > /dev/null 2> "$TMP/err"; rc=$?
 check "an older store is refused in one line ($(cat "$TMP/err"))" \
-  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 6' '$TMP/err'"
+  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 7' '$TMP/err'"
