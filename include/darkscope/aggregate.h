@@ -109,6 +109,19 @@ void ds_rows_free(struct ds_row *rows, size_t n);
 #define DS_COARSE_MASKS      ((1u << DS_DIM_ALL) - 1)
 #define DS_HOUR_PACKET_MASKS (1u << 0 | 1u << DS_DIM_PORT | 1u << DS_DIM_CC | 1u << DS_DIM_SENSOR)
 
+/* The union of the sketches of rows[0..k) (each encoded or in memory),
+ * appended to enc encoded as ds_sketch_encode would encode it.  Scratch u
+ * starts zeroed, is reused across calls and freed with ds_union_free; it
+ * stays small whatever the number of hashes. */
+struct ds_union {
+	uint32_t *hs;
+	size_t cap;
+	uint8_t *reg;
+};
+int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union *u,
+                    struct ds_buf *enc);
+void ds_union_free(struct ds_union *u);
+
 /* The rows of the coarser masks d in `masks` (bit d; DS_DIM_ALL's bit is
  * ignored) from rows of the full mask, sorted by key, computed together.
  * Each input row's sketch is in memory (sk) or encoded (enc, as a store

@@ -36,10 +36,13 @@ struct ds_synth_event {
 	int sources; /* how many sources send it (0: the kind's default) */
 };
 
+#define DS_SYNTH_SWEEP_MAX 256
+
 struct ds_synth_opts {
 	int64_t day0, day1; /* inclusive, UTC days */
 	uint64_t seed;
-	double rate; /* mean packets per day */
+	double rate;  /* mean packets per day */
+	double sweep; /* mean addresses a source sweeps in a row (0: 5) */
 	const char *geoip;
 	const char *out;
 	struct ds_synth_event ev[DS_SYNTH_MAX_EVENTS];

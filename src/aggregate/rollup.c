@@ -16,193 +16,239 @@ void ds_rows_free(struct ds_row *rows, size_t n)
 	free(rows);
 }
 
-/* ---- every coarser mask of one hour at once, by sorting (key, source) ----
+/* ---- unions of sketches, and the rollups built from them ----
  *
- * Each distinct (fine row, source hash) pair is one 64-bit element.  For a
- * mask, rows are numbered by their masked key (a group), elements become
- * (group << 32 | hash), and one radix sort leaves each group's sources sorted
- * and deduplicated: exactly the sparse encoding, with no hash sets built.
- * Groups with a dense input, or more than DS_SPARSE_MAX sources, get
- * registers. */
+ * A union gathers the hashes of its sparse inputs, sorts them and drops
+ * repeats: exactly the sparse encoding, or registers when more than
+ * DS_SPARSE_MAX remain or an input is dense.  At most UNION_CHUNK hashes are
+ * gathered at once: a larger union adds them one by one to a sketch that is
+ * exact up to DS_SPARSE_MAX and registers beyond, so its memory does not grow
+ * with the number of hashes (a day of a large telescope has millions). */
 
-struct grp {
-	uint64_t key, packets;
-	uint8_t *reg; /* registers when the group is dense */
+#define NREG        ((size_t)1 << DS_HLL_P)
+#define UNION_CHUNK ((size_t)1 << 18)
+
+/* A row's sketch, encoded or in memory, as a stream of hashes. */
+struct hashes {
+	const struct ds_row *r;
+	const uint8_t *p, *end; /* encoded: the deltas left */
+	uint64_t left, h;       /* encoded: hashes left, the last one */
+	uint32_t i;             /* in memory: next slot */
+	const uint8_t *reg;     /* registers when dense */
 };
 
-/* A row's sketch is in memory (sk) or encoded (enc, as a scan gives it). */
-#define NREG ((size_t)1 << DS_HLL_P)
-
-/* Its registers when dense, else NULL. */
-static const uint8_t *dense_regs(const struct ds_row *r)
+/* Start reading r; -1 when its encoding is corrupt. */
+static int hashes_open(struct hashes *it, const struct ds_row *r)
 {
-	if (!r->enc)
-		return r->sk.cap == DS_SKETCH_DENSE ? r->sk.u.reg : NULL;
-	const uint8_t *p = r->enc, *end = p + r->enclen;
-	uint64_t tag;
-	if (ds_getv(&p, end, &tag) < 0 || tag != 1 || (size_t)(end - p) != NREG)
-		return NULL;
-	return p;
-}
-
-/* How many hashes its sparse sketch holds (-1: a corrupt encoding). */
-static long sparse_n(const struct ds_row *r)
-{
-	if (!r->enc)
-		return r->sk.cap == DS_SKETCH_DENSE ? 0 : (long)r->sk.n;
-	const uint8_t *p = r->enc, *end = p + r->enclen;
-	uint64_t tag;
-	if (ds_getv(&p, end, &tag) < 0)
-		return -1;
-	if (tag == 1)
-		return (size_t)(end - p) == NREG ? 0 : -1;
-	return tag & 1 || (tag >> 1) > r->enclen ? -1 : (long)(tag >> 1);
-}
-
-static int dense_rows_into(const struct ds_row *rows, const uint32_t *gid, size_t n, struct grp *g)
-{
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *reg = dense_regs(&rows[i]);
-		if (!reg)
-			continue;
-		struct grp *x = &g[gid[i]];
-		if (!x->reg && !(x->reg = calloc(NREG, 1)))
-			return ds_fail(DS_E_NOMEM, "out of memory");
-		for (size_t r = 0; r < NREG; r++)
-			if (x->reg[r] < reg[r])
-				x->reg[r] = reg[r];
+	memset(it, 0, sizeof *it);
+	it->r = r;
+	if (!r->enc) {
+		if (r->sk.cap == DS_SKETCH_DENSE)
+			it->reg = r->sk.u.reg;
+		return 0;
 	}
+	uint64_t tag;
+	it->p = r->enc, it->end = r->enc + r->enclen;
+	if (ds_getv(&it->p, it->end, &tag) < 0)
+		return -1;
+	if (tag == 1) {
+		if ((size_t)(it->end - it->p) != NREG)
+			return -1;
+		it->reg = it->p;
+		return 0;
+	}
+	if (tag & 1 || (tag >> 1) > r->enclen)
+		return -1;
+	it->left = tag >> 1;
 	return 0;
 }
 
-/* One mask: rows of out (enc offsets into enc, fixed up by the caller).
- * el holds (hash << 32 | row) sorted by hash; a stable counting sort by group
- * keeps each group's hashes sorted. */
-static long one_mask(const struct ds_row *rows, size_t n, const uint64_t *el, size_t nel,
-                     unsigned dims, struct ds_kv *kv, struct ds_kv *kvtmp, uint32_t *hs,
-                     uint32_t *gid, struct ds_row *out, struct ds_buf *enc)
+/* How many hashes a sparse sketch holds (0 when dense). */
+static size_t hashes_count(const struct hashes *it)
+{
+	if (it->reg)
+		return 0;
+	if (it->r->enc)
+		return it->left;
+	return it->r->sk.n;
+}
+
+/* The next hash: 1 and *h, 0 at the end, -1 when corrupt. */
+static int hashes_next(struct hashes *it, uint32_t *h)
+{
+	if (it->reg)
+		return 0;
+	if (it->r->enc) {
+		uint64_t v;
+		if (it->left == 0)
+			return 0;
+		if (ds_getv(&it->p, it->end, &v) < 0 || it->h + v > UINT32_MAX)
+			return -1;
+		it->h += v;
+		it->left--;
+		*h = (uint32_t)it->h;
+		return 1;
+	}
+	const struct ds_sketch *s = &it->r->sk;
+	if (s->cap == 0) {
+		if (it->i >= s->n)
+			return 0;
+		*h = s->u.inl[it->i++];
+		return 1;
+	}
+	while (it->i < s->cap && !s->u.set[it->i])
+		it->i++;
+	if (it->i >= s->cap)
+		return 0;
+	*h = s->u.set[it->i++];
+	return 1;
+}
+
+void ds_union_free(struct ds_union *u)
+{
+	free(u->hs);
+	free(u->reg);
+	memset(u, 0, sizeof *u);
+}
+
+static int union_regs(const struct ds_row *const *rows, size_t k, struct ds_union *u,
+                      struct ds_buf *enc)
+{
+	for (size_t i = 0; i < k; i++) {
+		struct hashes it;
+		uint32_t h;
+		int rc;
+		if (hashes_open(&it, rows[i]) < 0)
+			return -1;
+		if (it.reg) {
+			for (size_t r = 0; r < NREG; r++)
+				if (u->reg[r] < it.reg[r])
+					u->reg[r] = it.reg[r];
+			continue;
+		}
+		while ((rc = hashes_next(&it, &h)) == 1)
+			ds_sketch_reg_add(u->reg, h);
+		if (rc < 0)
+			return -1;
+	}
+	return ds_sketch_encode_regs(u->reg, enc);
+}
+
+int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union *u,
+                    struct ds_buf *enc)
+{
+	size_t total = 0;
+	int dense = 0;
+	for (size_t i = 0; i < k; i++) {
+		struct hashes it;
+		if (hashes_open(&it, rows[i]) < 0)
+			return ds_fail(DS_E_STORE, "corrupt sketch");
+		dense |= it.reg != NULL;
+		total += hashes_count(&it);
+	}
+	if (!u->reg && !(u->reg = malloc(NREG)))
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	if (!dense && total > UNION_CHUNK) { /* exact up to DS_SPARSE_MAX, registers beyond */
+		struct ds_sketch sk = {0};
+		int rc = 0, got = 0;
+		for (size_t i = 0; i < k && rc == 0 && got >= 0; i++) {
+			struct hashes it;
+			uint32_t h;
+			hashes_open(&it, rows[i]);
+			while (rc == 0 && (got = hashes_next(&it, &h)) == 1)
+				rc = ds_sketch_add(&sk, h);
+		}
+		if (got < 0)
+			rc = ds_fail(DS_E_STORE, "corrupt sketch");
+		if (rc == 0)
+			rc = ds_sketch_encode(&sk, enc);
+		ds_sketch_free(&sk);
+		return rc;
+	}
+	if (!dense) {
+		if (total > u->cap) { /* room for the hashes and the sort's scratch */
+			uint32_t *n2 = realloc(u->hs, 2 * total * sizeof *n2);
+			if (!n2)
+				return ds_fail(DS_E_NOMEM, "out of memory");
+			u->hs = n2;
+			u->cap = total;
+		}
+		size_t m = 0;
+		int sorted = 1; /* one encoded list is sorted and without repeats already */
+		for (size_t i = 0; i < k; i++) {
+			struct hashes it;
+			uint32_t h;
+			int rc;
+			hashes_open(&it, rows[i]);
+			sorted &= k == 1 && rows[i]->enc != NULL;
+			while ((rc = hashes_next(&it, &h)) == 1)
+				u->hs[m++] = h;
+			if (rc < 0)
+				return ds_fail(DS_E_STORE, "corrupt sketch");
+		}
+		if (!sorted && m > 1) {
+			ds_radix_sort32(u->hs, u->hs + u->cap, m);
+			size_t w = 0;
+			for (size_t i = 0; i < m; i++)
+				if (w == 0 || u->hs[w - 1] != u->hs[i])
+					u->hs[w++] = u->hs[i];
+			m = w;
+		}
+		if (m <= DS_SPARSE_MAX)
+			return ds_sketch_encode_sorted(u->hs, m, enc);
+	}
+	memset(u->reg, 0, NREG);
+	return union_regs(rows, k, u, enc) < 0 ? ds_fail(DS_E_STORE, "corrupt sketch") : 0;
+}
+
+/* One mask: its rows (enc offsets into enc, made pointers by the caller). */
+static long one_mask(const struct ds_row *rows, size_t n, unsigned dims, struct ds_kv *kv,
+                     struct ds_kv *kvtmp, const struct ds_row **members, struct ds_union *u,
+                     struct ds_row **outp, struct ds_buf *enc)
 {
 	for (size_t i = 0; i < n; i++)
 		kv[i] = (struct ds_kv){ds_key_mask(rows[i].key, dims), i};
 	ds_radix_sort(kv, kvtmp, n);
 	size_t ng = 0;
-	struct grp *g = calloc(n ? n : 1, sizeof *g);
-	size_t *start = calloc(n + 2, sizeof *start);
-	long rc = 0;
-	if (!g || !start) {
-		rc = ds_fail(DS_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (ng == 0 || g[ng - 1].key != kv[i].key)
-			g[ng++].key = kv[i].key;
-		gid[kv[i].val] = (uint32_t)(ng - 1);
-		g[ng - 1].packets += rows[kv[i].val].packets;
-	}
-	if ((rc = dense_rows_into(rows, gid, n, g)) < 0)
-		goto out;
-	for (size_t e = 0; e < nel; e++)
-		start[gid[(uint32_t)el[e]] + 1]++;
-	for (size_t k = 0; k < ng; k++)
-		start[k + 1] += start[k];
-	for (size_t e = 0; e < nel; e++)
-		hs[start[gid[(uint32_t)el[e]]]++] = (uint32_t)(el[e] >> 32);
-	/* start[k] now ends group k; group k begins where k-1 ended */
-	for (size_t k = 0, b = 0; k < ng && rc == 0; b = start[k++]) {
-		size_t m = 0;
-		uint32_t *h = hs + b;
-		for (size_t e = 0; e < start[k] - b; e++) /* drop duplicates in place */
-			if (m == 0 || h[m - 1] != h[e])
-				h[m++] = h[e];
-		out[k] = (struct ds_row){.key = g[k].key,
-		                         .packets = g[k].packets,
-		                         .enc = (const uint8_t *)(uintptr_t)enc->len};
-		if (!g[k].reg && m > DS_SPARSE_MAX &&
-		    !(g[k].reg = calloc((size_t)1 << DS_HLL_P, 1))) {
-			rc = ds_fail(DS_E_NOMEM, "out of memory");
-			break;
+	for (size_t i = 0; i < n; i++)
+		ng += i == 0 || kv[i].key != kv[i - 1].key;
+	/* as many rows as groups: a coarse mask has far fewer than its input */
+	struct ds_row *out = *outp = calloc(ng + 1, sizeof *out);
+	if (!out)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	for (size_t i = 0, g = 0; i < n; g++) {
+		size_t j = i;
+		uint64_t packets = 0;
+		for (; j < n && kv[j].key == kv[i].key; j++) {
+			members[j - i] = &rows[kv[j].val];
+			packets += rows[kv[j].val].packets;
 		}
-		if (g[k].reg) {
-			for (size_t i = 0; i < m; i++)
-				ds_sketch_reg_add(g[k].reg, h[i]);
-			rc = ds_sketch_encode_regs(g[k].reg, enc);
-		} else {
-			rc = ds_sketch_encode_sorted(h, m, enc);
-		}
-		out[k].enclen = enc->len - (size_t)(uintptr_t)out[k].enc;
+		size_t at = enc->len;
+		int rc = ds_union_encode(members, j - i, u, enc);
+		if (rc < 0)
+			return rc;
+		out[g] = (struct ds_row){.key = kv[i].key,
+		                         .packets = packets,
+		                         .enc = (const uint8_t *)(uintptr_t)at,
+		                         .enclen = enc->len - at};
+		i = j;
 	}
-	if (rc == 0)
-		rc = (long)ng;
-out:
-	for (size_t k = 0; g && k < ng; k++)
-		free(g[k].reg);
-	free(g);
-	free(start);
-	return rc;
-}
-
-/* All (hash, row) elements of the sparse sketches of rows (-1: corrupt). */
-static long elements(const struct ds_row *rows, size_t n, uint64_t *el)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct ds_sketch *s = &rows[i].sk;
-		if (rows[i].enc) {
-			const uint8_t *p = rows[i].enc, *end = p + rows[i].enclen;
-			uint64_t tag = 0, v, h = 0;
-			ds_getv(&p, end, &tag);
-			for (uint64_t j = 0; tag != 1 && j < tag >> 1; j++) {
-				if (ds_getv(&p, end, &v) < 0 || h + v > UINT32_MAX)
-					return -1;
-				h += v;
-				el[k++] = h << 32 | i;
-			}
-		} else if (s->cap == 0) {
-			for (uint32_t j = 0; j < s->n; j++)
-				el[k++] = (uint64_t)s->u.inl[j] << 32 | i;
-		} else if (s->cap != DS_SKETCH_DENSE) {
-			for (uint32_t j = 0; j < s->cap; j++)
-				if (s->u.set[j])
-					el[k++] = (uint64_t)s->u.set[j] << 32 | i;
-		}
-	}
-	return (long)k;
+	return (long)ng;
 }
 
 int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out)
 {
 	memset(out, 0, sizeof *out);
-	size_t nel = 0;
-	for (size_t i = 0; i < n; i++) {
-		long k = sparse_n(&rows[i]);
-		if (k < 0)
-			return ds_fail(DS_E_STORE, "corrupt sketch in row %zu", i);
-		nel += (size_t)k;
-	}
-	uint64_t *el = malloc((nel + 1) * sizeof *el), *vtmp = malloc((nel + 1) * sizeof *vtmp);
-	uint32_t *hs = malloc((nel + 1) * sizeof *hs);
 	struct ds_kv *kv = malloc((n + 1) * sizeof *kv), *kvtmp = malloc((n + 1) * sizeof *kvtmp);
-	uint32_t *gid = malloc((n + 1) * sizeof *gid);
+	const struct ds_row **members = malloc((n + 1) * sizeof *members);
+	struct ds_union u = {0};
 	int rc = 0;
-	if (!el || !hs || !vtmp || !kv || !kvtmp || !gid) {
+	if (!kv || !kvtmp || !members)
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
-		goto out;
-	}
-	long got = elements(rows, n, el);
-	if (got < 0) {
-		rc = ds_fail(DS_E_STORE, "corrupt sketch");
-		goto out;
-	}
-	nel = (size_t)got;
-	ds_radix_sort64(el, vtmp, nel); /* by hash (then row) */
 	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++) {
 		if (!(masks >> d & 1))
 			continue;
-		if (!(out->rows[d] = calloc(n + 1, sizeof **out->rows))) {
-			rc = ds_fail(DS_E_NOMEM, "out of memory");
-			break;
-		}
-		long k = one_mask(rows, n, el, nel, d, kv, kvtmp, hs, gid, out->rows[d], &out->enc);
+		long k = one_mask(rows, n, d, kv, kvtmp, members, &u, &out->rows[d], &out->enc);
 		if (k < 0)
 			rc = (int)k;
 		else
@@ -212,13 +258,10 @@ int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rol
 	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
 		for (size_t k = 0; out->rows[d] && k < out->n[d]; k++)
 			out->rows[d][k].enc = out->enc.data + (uintptr_t)out->rows[d][k].enc;
-out:
-	free(el);
-	free(hs);
-	free(vtmp);
 	free(kv);
 	free(kvtmp);
-	free(gid);
+	free(members);
+	ds_union_free(&u);
 	if (rc < 0)
 		ds_rollups_free(out);
 	return rc;

@@ -44,7 +44,7 @@ static int write_config(const struct ds_config *cfg, const char *path, const cha
 int ds_cmd_synth(struct ds_ctx *c)
 {
 	struct ds_args *a = &c->args;
-	struct ds_synth_opts o = {.seed = 1, .rate = 20000};
+	struct ds_synth_opts o = {.seed = 1, .rate = 20000, .sweep = 5};
 	int rc = 0, is_q = 0;
 	const char *preset = a->val[OPT_PRESET];
 	if (!a->val[OPT_OUT])
@@ -57,6 +57,10 @@ int ds_cmd_synth(struct ds_ctx *c)
 		o.seed = strtoull(a->val[OPT_SEED], NULL, 10);
 	if (a->val[OPT_RATE] && ((o.rate = strtod(a->val[OPT_RATE], NULL)) <= 0 || o.rate > 1e9))
 		return ds_cmd_fail(ds_fail(DS_E_USAGE, "bad --rate '%s'", a->val[OPT_RATE]));
+	if (a->val[OPT_SWEEP] &&
+	    ((o.sweep = strtod(a->val[OPT_SWEEP], NULL)) < 1 || o.sweep > DS_SYNTH_SWEEP_MAX))
+		return ds_cmd_fail(ds_fail(DS_E_USAGE, "bad --sweep '%s' (1 to %d)",
+		                           a->val[OPT_SWEEP], DS_SYNTH_SWEEP_MAX));
 	if (c->cfg.nsensors <= 1)
 		rc = ds_synth_default_sensors(&c->cfg,
 		                              a->val[OPT_SENSORS] ? atoi(a->val[OPT_SENSORS]) : 4);

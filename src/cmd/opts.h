@@ -53,6 +53,8 @@ enum {
 	X(SEED, "seed", 0, "N", 0, C_SYNTH, "random seed (default 1)")                             \
 	X(RATE, "rate", 0, "N", 0, C_SYNTH,                                                        \
 	  "mean packets per day over all sensors (default 20000)")                                 \
+	X(SWEEP, "sweep", 0, "N", 0, C_SYNTH,                                                      \
+	  "mean addresses a source sweeps in a row (default 5; 1: no runs)")                       \
 	X(EVENT, "event", 'e', "SPEC", 1, C_SYNTH, "inject an event (see docs/synth.md)")          \
 	X(SENSORS, "sensors", 0, "N", 0, C_SYNTH,                                                  \
 	  "sensors to simulate when the config has none (default 4)")                              \

@@ -54,70 +54,6 @@ static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 	return 0;
 }
 
-/* Union of the sketches of rows[0..k): appended to enc. */
-static int union_encode(const struct ds_row **rows, int k, struct ds_buf *enc, uint32_t **hs,
-                        size_t *hcap, uint8_t *reg)
-{
-	size_t m = 0, total = 0;
-	int dense = 0;
-	for (int i = 0; i < k; i++) {
-		const uint8_t *p = rows[i]->enc, *end = p + rows[i]->enclen;
-		uint64_t tag;
-		if (ds_getv(&p, end, &tag) < 0)
-			return -1;
-		dense |= tag == 1;
-		total += tag == 1 ? 0 : tag >> 1;
-	}
-	if (total > *hcap) { /* room for the hashes and the sort's scratch */
-		uint32_t *n2 = realloc(*hs, 2 * total * sizeof **hs);
-		if (!n2)
-			return -1;
-		*hs = n2;
-		*hcap = total;
-	}
-	if (dense)
-		memset(reg, 0, (size_t)1 << DS_HLL_P);
-	for (int i = 0; i < k; i++) {
-		const uint8_t *p = rows[i]->enc, *end = p + rows[i]->enclen;
-		uint64_t tag = 0, v, h = 0;
-		ds_getv(&p, end, &tag);
-		if (tag == 1) {
-			if ((size_t)(end - p) != ((size_t)1 << DS_HLL_P))
-				return -1;
-			for (size_t r = 0; r < ((size_t)1 << DS_HLL_P); r++)
-				if (reg[r] < p[r])
-					reg[r] = p[r];
-			continue;
-		}
-		if (tag & 1)
-			return -1;
-		for (uint64_t j = 0; j < tag >> 1; j++) {
-			if (ds_getv(&p, end, &v) < 0 || h + v > UINT32_MAX)
-				return -1;
-			h += v;
-			(*hs)[m++] = (uint32_t)h;
-		}
-	}
-	if (k > 1 && m > 1) { /* several sorted lists: sort their concatenation, drop repeats */
-		ds_radix_sort32(*hs, *hs + *hcap, m);
-		size_t u = 0;
-		for (size_t i = 0; i < m; i++)
-			if (u == 0 || (*hs)[u - 1] != (*hs)[i])
-				(*hs)[u++] = (*hs)[i];
-		m = u;
-	}
-	if (!dense && m > DS_SPARSE_MAX) {
-		dense = 1;
-		memset(reg, 0, (size_t)1 << DS_HLL_P);
-	}
-	if (dense) {
-		for (size_t i = 0; i < m; i++)
-			ds_sketch_reg_add(reg, (*hs)[i]);
-		return ds_sketch_encode_regs(reg, enc);
-	}
-	return ds_sketch_encode_sorted(*hs, m, enc);
-}
-
 static inline uint64_t head(const struct hours *h, const size_t *at, int i)
 {
 	return h->rows[i][at[i]].key;
@@ -182,10 +118,9 @@ int ds_day_read(struct ds_store *s, int32_t day, struct ds_day **out)
 int ds_day_build(struct ds_day *d)
 {
 	struct hours *h = &d->h;
-	uint32_t *hs = NULL;
-	size_t hcap = 0, total = 0, at[24] = {0};
-	uint8_t *reg = malloc((size_t)1 << DS_HLL_P);
-	int rc = reg ? 0 : ds_fail(DS_E_NOMEM, "out of memory");
+	struct ds_union u = {0};
+	size_t total = 0, at[24] = {0};
+	int rc = 0;
 	for (int i = 0; i < h->count; i++)
 		total += h->n[i];
 	if (rc == 0 && !(d->out = calloc(total + 1, sizeof *d->out)))
@@ -209,7 +144,7 @@ int ds_day_build(struct ds_day *d)
 			if (at[i] < h->n[i])
 				heap_push(h, at, heap, &nh, i);
 		}
-		if (union_encode(same, k, &d->enc, &hs, &hcap, reg) < 0)
+		if (ds_union_encode(same, (size_t)k, &u, &d->enc) < 0)
 			rc = ds_fail(DS_E_STORE, "corrupt sketch on day %d", d->day);
 		o->enclen = d->enc.len - (size_t)(uintptr_t)o->enc;
 	}
@@ -220,8 +155,7 @@ int ds_day_build(struct ds_day *d)
 		free(h->buf[i]);
 	}
 	h->count = 0;
-	free(hs);
-	free(reg);
+	ds_union_free(&u);
 	if (rc == 0)
 		rc = ds_rollup(d->out, d->nout, DS_COARSE_MASKS, &d->r);
 	return rc;

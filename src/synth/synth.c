@@ -32,8 +32,6 @@ static const struct {
 #define TAIL_SHARE  0.14 /* background to uniformly random ports */
 #define BACKSCATTER 0.05 /* SYN-ACK / RST replies to spoofed floods */
 #define V6_SHARE    0.03
-#define SWEEP_P     0.8 /* a sweep goes on to one more address: mean 5 */
-#define SWEEP_MAX   256
 
 /* Source regions and their weight; the rest is spread over all others. */
 static const struct {
@@ -280,8 +278,9 @@ static int background(struct gen *g, int64_t ts, uint32_t usec, long left)
 		if (s->v6 && proto == 1)
 			proto = 58, port = 128; /* v6 sources ping with ICMPv6 */
 	}
-	long burst = 1;
-	while (burst < SWEEP_MAX && rng_unit(&g->r) < SWEEP_P)
+	long burst = 1; /* a sweep goes on to one more address with p = 1 - 1/mean */
+	double more = 1 - 1 / (g->o->sweep > 0 ? g->o->sweep : 5);
+	while (burst < DS_SYNTH_SWEEP_MAX && more > 0 && rng_unit(&g->r) < more)
 		burst++;
 	if (burst > left)
 		burst = left;
