@@ -68,6 +68,32 @@ echo "-j1: $t1 s = $(rate $p2 "$t1") Mpps (CPU $c1 s); -j2: $t2 s = $(rate $p2 "
 awk -v a="$t1" -v b="$t2" 'BEGIN {printf "two threads: %.2fx one\n", a / b}'
 
 echo
+echo "## on one core: the same ingests confined to CPU 0 (taskset), writer threads included"
+BEFORE="rm -f $OUT/bench.db $OUT/bench.db-wal $OUT/bench.db-shm"
+best taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" > "$OUT/t"; tp=$(cat "$OUT/t")
+echo "one file:  $tp s = $(rate "$packets" "$tp") Mpps; / libpcap loop: $(awk -v a="$t_loop" -v b="$tp" 'BEGIN {printf "%.2f", a / b}')x, / nfpcapd: $(awk -v a="$t_nf" -v b="$tp" 'BEGIN {printf "%.2f", a / b}')x"
+best taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half" > "$OUT/t"; tp2=$(cat "$OUT/t")
+echo "two files: $tp2 s = $(rate $p2 "$tp2") Mpps; -j2 on both cores: $(awk -v a="$tp2" -v b="$t2" 'BEGIN {printf "%.2f", a / b}')x one core"
+
+echo
+echo "## sources interleaved (synth --sweep 1: no runs of packets from one source, as a"
+echo "## telescope sees scanners that randomise their targets; the captures above sweep 5 in a row)"
+mixed=$OUT/mixed.pcap mixed2=$OUT/mixed2.pcap
+[ -f "$mixed" ] || $DS synth --geoip $GEO -c "$OUT/bench.conf" --from 2014-11-01 --to "2014-11-$(printf %02d "$DAYS")" \
+   --rate "$PPD" --seed 42 --sweep 1 --out "$mixed" --quiet
+[ -f "$mixed2" ] || $DS synth --geoip $GEO -c "$OUT/bench.conf" --from 2014-11-08 --to "2014-11-$(printf %02d $((7 + DAYS)))" \
+   --rate "$PPD" --seed 43 --sweep 1 --out "$mixed2" --quiet
+cat "$mixed" "$mixed2" > /dev/null
+pm=$(build/bench_pcaploop "$mixed" | awk '{print $1}')
+pm2=$(( pm + $(build/bench_pcaploop "$mixed2" | awk '{print $1}') ))
+best build/bench_pcaploop "$mixed" > "$OUT/t"; tl=$(cat "$OUT/t")
+echo "libpcap loop: $tl s = $(rate "$pm" "$tl") Mpps ($pm packets)"
+best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$mixed" > "$OUT/t"; tm=$(cat "$OUT/t")
+echo "darkscope ingest -j1: $tm s = $(rate "$pm" "$tm") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB; / libpcap loop: $(awk -v a="$tl" -v b="$tm" 'BEGIN {printf "%.2f", a / b}')x"
+best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$mixed" "$mixed2" > "$OUT/t"; tm2=$(cat "$OUT/t")
+echo "two files -j2: $tm2 s = $(rate "$pm2" "$tm2") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB"
+
+echo
 echo "## memory with many distinct sources (a spoofed-source flood)"
 flood=$OUT/flood.pcap
 [ -f "$flood" ] || $DS synth --geoip $GEO -c "$OUT/bench.conf" --from 2014-11-01 --to 2014-11-02 --rate 100000 \

@@ -23,7 +23,7 @@ struct sq {
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=NORMAL;"
-        "PRAGMA cache_size=-32768;"
+        "PRAGMA cache_size=-8192;"
         "PRAGMA mmap_size=268435456;"
         "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
         "INSERT OR IGNORE INTO meta VALUES('format','darkscope-store');"
