@@ -11,6 +11,16 @@ s --from 2014-11-01 --to 2014-11-02 --rate 5000 --seed 10 --out "$TMP/c.pcap"
 check "another seed, another capture" not cmp -s "$TMP/a.pcap" "$TMP/c.pcap"
 n=$(tshark_frames "$TMP/a.pcap")
 check "about the asked rate ($n packets for 2 days at 5000/day)" [ "$n" -gt 8000 -a "$n" -lt 12000 ]
+# runs of one source: sweeps of 5 addresses in a row by default, none with
+# --sweep 1 (scanners that randomise their targets); tshark counts them
+runs() { tshark -r "$1" -T fields -e ip.src -e ipv6.src -e tcp.dstport -e udp.dstport 2>/dev/null |
+  awk '{n++; if ($0 == prev) r++; prev = $0} END {printf "%d", 100 * r / n}'; }
+s --from 2014-11-01 --to 2014-11-02 --rate 5000 --seed 9 --sweep 1 --out "$TMP/s1.pcap"
+ra=$(runs "$TMP/a.pcap") r1=$(runs "$TMP/s1.pcap")
+check "a packet repeats the previous one's source and port: $ra% by default, $r1% with --sweep 1" \
+  [ "$ra" -ge 60 -a "$r1" -le 3 ]
+"$DS" synth --from 2014-11-01 --to 2014-11-02 --sweep 0.5 --out "$TMP/x.pcap" 2> "$TMP/err"; rc=$?
+check "a bad --sweep is refused in one line ($(cat "$TMP/err"))" eval '[ $rc = 2 ] && grep -q "bad --sweep" "$TMP/err"'
 
 # the reference preset: Table 1 and Table 2 as in the report
 s --preset reference --seed 1 --rate 8000 --out "$TMP/ref.pcap" --write-config "$TMP/ref.conf"
