@@ -88,8 +88,12 @@ pm=$(build/bench_pcaploop "$mixed" | awk '{print $1}')
 pm2=$(( pm + $(build/bench_pcaploop "$mixed2" | awk '{print $1}') ))
 best build/bench_pcaploop "$mixed" > "$OUT/t"; tl=$(cat "$OUT/t")
 echo "libpcap loop: $tl s = $(rate "$pm" "$tl") Mpps ($pm packets)"
+BEFORE="rm -rf $NF; mkdir -p $NF"
+best nfpcapd -r "$mixed" -w "$NF" > "$OUT/t"; tn=$(cat "$OUT/t")
+echo "nfpcapd -r: $tn s = $(rate "$pm" "$tn") Mpps, CPU $BEST_CPU s"
+BEFORE="rm -f $OUT/bench.db $OUT/bench.db-wal $OUT/bench.db-shm"
 best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$mixed" > "$OUT/t"; tm=$(cat "$OUT/t")
-echo "darkscope ingest -j1: $tm s = $(rate "$pm" "$tm") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB; / libpcap loop: $(awk -v a="$tl" -v b="$tm" 'BEGIN {printf "%.2f", a / b}')x"
+echo "darkscope ingest -j1: $tm s = $(rate "$pm" "$tm") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB; / libpcap loop: $(awk -v a="$tl" -v b="$tm" 'BEGIN {printf "%.2f", a / b}')x, / nfpcapd: $(awk -v a="$tn" -v b="$tm" 'BEGIN {printf "%.2f", a / b}')x"
 best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$mixed" "$mixed2" > "$OUT/t"; tm2=$(cat "$OUT/t")
 echo "two files -j2: $tm2 s = $(rate "$pm2" "$tm2") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB"
 
