@@ -9,13 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* IPv4 sources have a compact cache of their own (8 bytes an entry, so it
- * stays in the L2 cache); IPv6 and non-IP use the wide one. */
+/* IPv4 sources have a compact cache of their own: sets of 4 entries of 8
+ * bytes (half a cache line), the newest first.  With one entry per slot, two
+ * busy sources of the same slot took turns evicting each other: on a capture
+ * whose sources interleave (no runs of one source) 24,000 sources made 560,000
+ * database lookups.  IPv6 and non-IP use the wide direct-mapped one. */
+#define WAYS4 4
 struct slot4 {
 	uint32_t addr;
 	uint16_t cc;
 	uint16_t valid;
 };
+struct set4 {
+	struct slot4 e[WAYS4];
+};
+#define SETS4 ((1u << DS_GEO_CACHE_BITS) / WAYS4)
 
 struct slot {
 	uint64_t a0, a1; /* the address as two words */
@@ -27,7 +35,7 @@ struct ds_geo {
 	MMDB_s db;
 	int have_db;
 	uint64_t hits, misses;
-	struct slot4 cache4[1u << DS_GEO_CACHE_BITS];
+	_Alignas(64) struct set4 cache4[SETS4];
 	struct slot cache[1u << (DS_GEO_CACHE_BITS - 4)];
 };
 
@@ -123,17 +131,17 @@ void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
 	if (p->family == 4) {
 		uint32_t v4;
 		memcpy(&v4, p->src + 12, 4);
-		struct slot4 *s4 = &g->cache4[h & ((1u << DS_GEO_CACHE_BITS) - 1)];
-		if (s4->valid && s4->addr == v4) {
-			g->hits++;
-			p->cc = s4->cc;
-			return;
-		}
+		struct set4 *set = &g->cache4[h & (SETS4 - 1)];
+		for (int w = 0; w < WAYS4; w++)
+			if (set->e[w].valid && set->e[w].addr == v4) {
+				g->hits++;
+				p->cc = set->e[w].cc;
+				return;
+			}
 		g->misses++;
 		p->cc = ds_geo_lookup(g, p->src);
-		s4->addr = v4;
-		s4->cc = p->cc;
-		s4->valid = 1;
+		memmove(&set->e[1], &set->e[0], (WAYS4 - 1) * sizeof set->e[0]);
+		set->e[0] = (struct slot4){.addr = v4, .cc = p->cc, .valid = 1};
 		return;
 	}
 	struct slot *s = &g->cache[h & ((1u << (DS_GEO_CACHE_BITS - 4)) - 1)];
@@ -158,7 +166,7 @@ void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n)
 		memcpy(&a1, p[i].src + 8, 8);
 		uint64_t h = addr_hash(a0, a1);
 		if (p[i].family == 4)
-			__builtin_prefetch(&g->cache4[h & ((1u << DS_GEO_CACHE_BITS) - 1)]);
+			__builtin_prefetch(&g->cache4[h & (SETS4 - 1)]);
 		else
 			__builtin_prefetch(&g->cache[h & ((1u << (DS_GEO_CACHE_BITS - 4)) - 1)]);
 	}

@@ -1,4 +1,4 @@
-/* test_core.c - dates, zones, config, sensors, sketches, radix sort. */
+/* test_core.c - dates, zones, config, sensors, geo cache, sketches, radix sort. */
 #include "unit.h"
 
 #include "darkscope/aggregate.h"
@@ -6,6 +6,7 @@
 #include "darkscope/config.h"
 #include "darkscope/dtime.h"
 #include "darkscope/err.h"
+#include "darkscope/geo.h"
 #include "darkscope/radix.h"
 #include "darkscope/sketch.h"
 
@@ -180,6 +181,30 @@ static uint32_t mix32(uint64_t x)
 	x ^= x >> 33;
 	x *= 0xc4ceb9fe1a85ec53ull;
 	return (uint32_t)(x >> 32);
+}
+
+/* Sources that take turns (no runs of one source) each cost one database
+ * lookup: the cache's sets hold several, so sources that share a set do not
+ * evict each other (with one entry per set, 5,000 sources in 3 rounds made
+ * about 5,400 lookups). */
+TEST(geo_cache_keeps_interleaved_sources)
+{
+	struct ds_geo *g = NULL;
+	CHECK_INT(ds_geo_open(&g, NULL), ==, 0);
+	struct ds_pkt p = {.family = 4};
+	memcpy(p.src, (const uint8_t[12]){0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, 12);
+	for (int round = 0; round < 3; round++)
+		for (uint32_t i = 0; i < 5000; i++) {
+			uint32_t a = htonl(0x0a000000u + i * 7919u);
+			memcpy(p.src + 12, &a, 4);
+			ds_geo_annotate(g, &p);
+			CHECK_INT(p.cc, ==, DS_CC_UNKNOWN);
+		}
+	uint64_t hits, misses;
+	ds_geo_stats(g, &hits, &misses);
+	CHECK_INT(misses, ==, 5000);
+	CHECK_INT(hits, ==, 10000);
+	ds_geo_close(g);
 }
 
 TEST(sketch_is_exact_while_small)
