@@ -289,7 +289,8 @@ int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct
 	}
 	free(kv);
 	free(tmp);
-	*out = o;
+	struct ds_row *fit = realloc(o, (k + 1) * sizeof *o); /* as many rows as keys */
+	*out = fit ? fit : o;
 	*nout = k;
 	return 0;
 }

@@ -54,6 +54,15 @@ static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 	return 0;
 }
 
+static void hours_free(struct hours *h)
+{
+	for (int i = 0; i < h->count; i++) {
+		free(h->rows[i]);
+		free(h->buf[i]);
+	}
+	h->count = 0;
+}
+
 static inline uint64_t head(const struct hours *h, const size_t *at, int i)
 {
 	return h->rows[i][at[i]].key;
@@ -123,7 +132,7 @@ int ds_day_build(struct ds_day *d)
 	int rc = 0;
 	for (int i = 0; i < h->count; i++)
 		total += h->n[i];
-	if (rc == 0 && !(d->out = calloc(total + 1, sizeof *d->out)))
+	if (!(d->out = calloc(total + 1, sizeof *d->out)))
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 	/* a binary heap of the hours by their next key */
 	int heap[24], nh = 0;
@@ -150,11 +159,7 @@ int ds_day_build(struct ds_day *d)
 	}
 	for (size_t i = 0; rc == 0 && i < d->nout; i++)
 		d->out[i].enc = d->enc.data + (uintptr_t)d->out[i].enc;
-	for (int i = 0; i < h->count; i++) { /* merged: the hours can go */
-		free(h->rows[i]);
-		free(h->buf[i]);
-	}
-	h->count = 0;
+	hours_free(h); /* merged: the hours can go */
 	ds_union_free(&u);
 	if (rc == 0)
 		rc = ds_rollup(d->out, d->nout, DS_COARSE_MASKS, &d->r);
@@ -173,10 +178,7 @@ void ds_day_free(struct ds_day *d)
 {
 	if (!d)
 		return;
-	for (int i = 0; i < d->h.count; i++) {
-		free(d->h.rows[i]);
-		free(d->h.buf[i]);
-	}
+	hours_free(&d->h);
 	free(d->out);
 	ds_buf_free(&d->enc);
 	ds_rollups_free(&d->r);

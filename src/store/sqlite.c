@@ -165,14 +165,14 @@ static int migrate(struct sq *s)
 	              &days, &nd);
 	if (rc == 0 && nd)
 		rc = ds_store_build_days(&s->base, days, nd);
+	int32_t *has_bytes = NULL;
+	size_t nb = 0;
 	if (rc == 0)
-		rc = int_list(s,
-		              "SELECT COUNT(*) FROM pragma_table_info('file') WHERE name='bytes'",
-		              &hours, &nh);
-	if (rc == 0 && nh == 1 && hours[0] == 0)
+		rc = int_list(s, "SELECT 1 FROM pragma_table_info('file') WHERE name='bytes'",
+		              &has_bytes, &nb);
+	free(has_bytes);
+	if (rc == 0 && nb == 0)
 		rc = exec(s, "ALTER TABLE file ADD COLUMN bytes INTEGER");
-	free(hours);
-	hours = NULL, nh = 0;
 	if (rc == 0)
 		rc = exec(s, "DELETE FROM segment WHERE mask IN (3, 5, 6)");
 	if (rc == 0)
