@@ -125,12 +125,12 @@ void ds_union_free(struct ds_union *u);
 /* The rows of the coarser masks d in `masks` (bit d; DS_DIM_ALL's bit is
  * ignored) from rows of the full mask, sorted by key, computed together.
  * Each input row's sketch is in memory (sk) or encoded (enc, as a store
- * scan gives it).  rows[d] carry encoded sketches (enc) that point into enc.
- * Free with ds_rollups_free. */
+ * scan gives it).  rows[d] carry encoded sketches (enc) that point into
+ * enc[d].  Free with ds_rollups_free. */
 struct ds_rollups {
 	struct ds_row *rows[DS_NMASKS];
 	size_t n[DS_NMASKS];
-	struct ds_buf enc;
+	struct ds_buf enc[DS_NMASKS];
 };
 int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out);
 void ds_rollups_free(struct ds_rollups *r);

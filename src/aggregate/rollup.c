@@ -134,9 +134,59 @@ static int union_regs(const struct ds_row *const *rows, size_t k, struct ds_unio
 	return ds_sketch_encode_regs(u->reg, enc);
 }
 
+/* One row's sketch as the union of itself: an encoding well formed (a tag,
+ * then exactly as many varints as it says, or the registers) is copied as it
+ * is, which is what decoding and encoding it again would give.  1 when done,
+ * 0 when the general path must do it, -1 when corrupt. */
+static int union_one(const struct ds_row *r, struct ds_buf *enc)
+{
+	if (!r->enc)
+		return ds_sketch_encode(&r->sk, enc) < 0 ? -1 : 1;
+	struct hashes it;
+	if (hashes_open(&it, r) < 0)
+		return -1;
+	if (!it.reg) {
+		if (it.left > DS_SPARSE_MAX)
+			return 0;
+		size_t ends = 0; /* the last byte of every varint has its top bit clear */
+		for (const uint8_t *q = it.p; q < it.end; q++)
+			ends += *q < 0x80;
+		if (ends != it.left || (it.left && it.end[-1] >= 0x80))
+			return -1;
+	}
+	return ds_buf_put(enc, r->enc, r->enclen) < 0 ? -1 : 1;
+}
+
+/* Append the hashes of sparse it to hs; -1 when corrupt. */
+static long gather(struct hashes *it, uint32_t *hs)
+{
+	long m = 0;
+	if (it->r->enc) { /* the deltas, decoded in one loop */
+		const uint8_t *q = it->p, *end = it->end;
+		uint64_t h = 0;
+		for (uint64_t left = it->left; left > 0; left--) {
+			uint64_t v;
+			if (ds_getv(&q, end, &v) < 0 || (h += v) > UINT32_MAX)
+				return -1;
+			hs[m++] = (uint32_t)h;
+		}
+		return m;
+	}
+	uint32_t h;
+	int rc;
+	while ((rc = hashes_next(it, &h)) == 1)
+		hs[m++] = h;
+	return rc < 0 ? -1 : m;
+}
+
 int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union *u,
                     struct ds_buf *enc)
 {
+	if (k == 1) {
+		int one = union_one(rows[0], enc);
+		if (one != 0)
+			return one < 0 ? ds_fail(DS_E_STORE, "corrupt sketch") : 0;
+	}
 	size_t total = 0;
 	int dense = 0;
 	for (size_t i = 0; i < k; i++) {
@@ -177,14 +227,12 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 		int sorted = 1; /* one encoded list is sorted and without repeats already */
 		for (size_t i = 0; i < k; i++) {
 			struct hashes it;
-			uint32_t h;
-			int rc;
 			hashes_open(&it, rows[i]);
 			sorted &= k == 1 && rows[i]->enc != NULL;
-			while ((rc = hashes_next(&it, &h)) == 1)
-				u->hs[m++] = h;
-			if (rc < 0)
+			long got = gather(&it, u->hs + m);
+			if (got < 0)
 				return ds_fail(DS_E_STORE, "corrupt sketch");
+			m += (size_t)got;
 		}
 		if (!sorted && m > 1) {
 			ds_radix_sort32(u->hs, u->hs + u->cap, m);
@@ -201,14 +249,26 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 	return union_regs(rows, k, u, enc) < 0 ? ds_fail(DS_E_STORE, "corrupt sketch") : 0;
 }
 
-/* One mask: its rows (enc offsets into enc, made pointers by the caller). */
-static long one_mask(const struct ds_row *rows, size_t n, unsigned dims, struct ds_kv *kv,
-                     struct ds_kv *kvtmp, const struct ds_row **members, struct ds_union *u,
-                     struct ds_row **outp, struct ds_buf *enc)
+/* Does rolling rows sorted by the key of mask `from` up to mask `to` keep
+ * their order?  Yes when every field dropped sorts below every field kept
+ * (the fields sort as their bits: sensor, then country, then port). */
+static int keeps_order(unsigned from, unsigned to)
+{
+	unsigned dropped = from & ~to;
+	return to == 0 || dropped < (to & -to); /* below the lowest field kept */
+}
+
+/* Mask `dims` from rows of a finer mask (sorted by its key): as many rows as
+ * groups, their sketches appended to enc (offsets, made pointers by the
+ * caller once enc is final). */
+static long one_mask(const struct ds_row *rows, size_t n, unsigned from, unsigned dims,
+                     struct ds_kv *kv, struct ds_kv *kvtmp, const struct ds_row **members,
+                     struct ds_union *u, struct ds_row **outp, struct ds_buf *enc)
 {
 	for (size_t i = 0; i < n; i++)
 		kv[i] = (struct ds_kv){ds_key_mask(rows[i].key, dims), i};
-	ds_radix_sort(kv, kvtmp, n);
+	if (!keeps_order(from, dims))
+		ds_radix_sort(kv, kvtmp, n);
 	size_t ng = 0;
 	for (size_t i = 0; i < n; i++)
 		ng += i == 0 || kv[i].key != kv[i - 1].key;
@@ -236,28 +296,64 @@ static long one_mask(const struct ds_row *rows, size_t n, unsigned dims, struct 
 	return (long)ng;
 }
 
+/* Each coarse mask is rolled up from a finer one already built (a union of
+ * unions is the union of all, so the bytes are those a rollup from the full
+ * mask gives), in this order, from ROLLUP_FROM[mask]: the full mask to
+ * (sensor, country) keeps the key's order; fewer, larger rows below it. */
+static const unsigned ROLLUP_ORDER[DS_DIM_ALL] = {DS_DIM_SENSOR | DS_DIM_CC,
+                                                  DS_DIM_SENSOR | DS_DIM_PORT,
+                                                  DS_DIM_CC | DS_DIM_PORT,
+                                                  DS_DIM_SENSOR,
+                                                  DS_DIM_CC,
+                                                  DS_DIM_PORT,
+                                                  0};
+static const unsigned ROLLUP_FROM[DS_DIM_ALL] = {
+        [0] = DS_DIM_SENSOR,
+        [DS_DIM_PORT] = DS_DIM_CC | DS_DIM_PORT,
+        [DS_DIM_CC] = DS_DIM_SENSOR | DS_DIM_CC,
+        [DS_DIM_CC | DS_DIM_PORT] = DS_DIM_ALL,
+        [DS_DIM_SENSOR] = DS_DIM_SENSOR | DS_DIM_CC,
+        [DS_DIM_SENSOR | DS_DIM_PORT] = DS_DIM_ALL,
+        [DS_DIM_SENSOR | DS_DIM_CC] = DS_DIM_ALL,
+};
+
 int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out)
 {
 	memset(out, 0, sizeof *out);
+	unsigned need = masks & DS_COARSE_MASKS; /* and the masks they come from */
+	for (int i = DS_DIM_ALL; i-- > 0;)
+		if (need >> ROLLUP_ORDER[i] & 1)
+			need |= 1u << ROLLUP_FROM[ROLLUP_ORDER[i]];
 	struct ds_kv *kv = malloc((n + 1) * sizeof *kv), *kvtmp = malloc((n + 1) * sizeof *kvtmp);
 	const struct ds_row **members = malloc((n + 1) * sizeof *members);
 	struct ds_union u = {0};
 	int rc = 0;
 	if (!kv || !kvtmp || !members)
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
-	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++) {
-		if (!(masks >> d & 1))
+	for (unsigned i = 0; i < DS_DIM_ALL && rc == 0; i++) {
+		unsigned d = ROLLUP_ORDER[i], f = ROLLUP_FROM[d];
+		if (!(need >> d & 1))
 			continue;
-		long k = one_mask(rows, n, d, kv, kvtmp, members, &u, &out->rows[d], &out->enc);
-		if (k < 0)
+		const struct ds_row *src = f == DS_DIM_ALL ? rows : out->rows[f];
+		size_t nsrc = f == DS_DIM_ALL ? n : out->n[f];
+		long k = one_mask(src, nsrc, f, d, kv, kvtmp, members, &u, &out->rows[d],
+		                  &out->enc[d]);
+		if (k < 0) {
 			rc = (int)k;
-		else
-			out->n[d] = (size_t)k;
+			break;
+		}
+		out->n[d] = (size_t)k;
+		/* enc[d] is final: turn its offsets into pointers */
+		for (size_t r = 0; r < out->n[d]; r++)
+			out->rows[d][r].enc = out->enc[d].data + (uintptr_t)out->rows[d][r].enc;
 	}
-	/* the encodings are final: turn offsets into pointers */
 	for (unsigned d = 0; d < DS_DIM_ALL && rc == 0; d++)
-		for (size_t k = 0; out->rows[d] && k < out->n[d]; k++)
-			out->rows[d][k].enc = out->enc.data + (uintptr_t)out->rows[d][k].enc;
+		if ((need & ~masks) >> d & 1) { /* built only to build others from */
+			free(out->rows[d]);
+			out->rows[d] = NULL;
+			out->n[d] = 0;
+			ds_buf_free(&out->enc[d]);
+		}
 	free(kv);
 	free(kvtmp);
 	free(members);
@@ -307,8 +403,9 @@ int ds_rollup_hour_packets(const struct ds_row *rows, size_t n, struct ds_row *o
 
 void ds_rollups_free(struct ds_rollups *r)
 {
-	for (unsigned d = 0; d < DS_NMASKS; d++)
+	for (unsigned d = 0; d < DS_NMASKS; d++) {
 		free(r->rows[d]);
-	ds_buf_free(&r->enc);
+		ds_buf_free(&r->enc[d]);
+	}
 	memset(r, 0, sizeof *r);
 }

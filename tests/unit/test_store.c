@@ -157,6 +157,45 @@ TEST(rollups_of_encoded_rows_equal_rollups_of_sketches)
 	ds_rows_free(rows, n);
 }
 
+/* The union of one encoded row is its encoding; one that does not hold
+ * as many hashes as its tag says is refused; two rows give the encoding of
+ * their merged sketch. */
+TEST(union_of_one_row_is_its_encoding)
+{
+	struct ds_row *rows = make_rows(3); /* row 0 dense, rows 1 and 2 sparse */
+	struct ds_buf b = {0}, out = {0};
+	struct ds_union u = {0};
+	for (int i = 0; i < 3; i++) {
+		b.len = out.len = 0;
+		CHECK_INT(ds_sketch_encode(&rows[i].sk, &b), ==, 0);
+		struct ds_row e = {.key = rows[i].key, .enc = b.data, .enclen = b.len};
+		const struct ds_row *one = &e;
+		CHECK_INT(ds_union_encode(&one, 1, &u, &out), ==, 0);
+		CHECK(out.len == b.len && memcmp(out.data, b.data, b.len) == 0);
+		if (i == 0)
+			continue;
+		uint8_t tag = b.data[0];
+		b.data[0] = (uint8_t)(tag - 2); /* one hash fewer than it holds */
+		CHECK_INT(ds_union_encode(&one, 1, &u, &out), ==, -DS_E_STORE);
+		b.data[0] = tag;
+		b.data[b.len - 1] |= 0x80; /* the last varint cut short */
+		CHECK_INT(ds_union_encode(&one, 1, &u, &out), ==, -DS_E_STORE);
+	}
+	struct ds_sketch both = {0};
+	ds_sketch_merge(&both, &rows[1].sk);
+	ds_sketch_merge(&both, &rows[2].sk);
+	b.len = out.len = 0;
+	CHECK_INT(ds_sketch_encode(&both, &b), ==, 0);
+	const struct ds_row *two[2] = {&rows[1], &rows[2]};
+	CHECK_INT(ds_union_encode(two, 2, &u, &out), ==, 0);
+	CHECK(out.len == b.len && memcmp(out.data, b.data, b.len) == 0);
+	ds_sketch_free(&both);
+	ds_union_free(&u);
+	ds_buf_free(&b);
+	ds_buf_free(&out);
+	ds_rows_free(rows, 3);
+}
+
 struct emitted {
 	int32_t hours[64];
 	uint64_t packets[64];
