@@ -27,6 +27,7 @@ void ds_rows_free(struct ds_row *rows, size_t n)
 
 #define NREG        ((size_t)1 << DS_HLL_P)
 #define UNION_CHUNK ((size_t)1 << 18)
+#define UNION_RUNS  32 /* a union of at most this many sorted lists merges them */
 
 /* A row's sketch, encoded or in memory, as a stream of hashes. */
 struct hashes {
@@ -179,6 +180,50 @@ static long gather(struct hashes *it, uint32_t *hs)
 	return rc < 0 ? -1 : m;
 }
 
+/* Merge sorted x and y, each without repeats, into o without repeats. */
+static size_t merge2(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny, uint32_t *o)
+{
+	size_t i = 0, j = 0, n = 0;
+	while (i < nx && j < ny) {
+		uint32_t a = x[i], b = y[j];
+		o[n++] = a < b ? a : b;
+		i += a <= b;
+		j += b <= a;
+	}
+	memcpy(o + n, x + i, (nx - i) * sizeof *o);
+	n += nx - i;
+	memcpy(o + n, y + j, (ny - j) * sizeof *o);
+	return n + ny - j;
+}
+
+/* The k sorted runs a[at[i] .. at[i+1]), merged pairwise (tmp holds a
+ * level) into one sorted run without repeats: returns where it is (a or
+ * tmp), its length in *m.  at[] is overwritten. */
+static uint32_t *merge_runs(uint32_t *a, uint32_t *tmp, size_t *at, size_t k, size_t *m)
+{
+	while (k > 1) {
+		size_t nk = 0, o = 0;
+		for (size_t i = 0; i < k; i += 2) {
+			size_t start = o;
+			if (i + 1 == k) {
+				memcpy(tmp + o, a + at[i], (at[i + 1] - at[i]) * sizeof *a);
+				o += at[i + 1] - at[i];
+			} else {
+				o += merge2(a + at[i], at[i + 1] - at[i], a + at[i + 1],
+				            at[i + 2] - at[i + 1], tmp + o);
+			}
+			at[nk++] = start; /* nk <= i / 2: at[i..] is read already */
+		}
+		at[nk] = o;
+		k = nk;
+		uint32_t *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	*m = at[1] - at[0];
+	return a;
+}
+
 int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union *u,
                     struct ds_buf *enc)
 {
@@ -223,18 +268,26 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 			u->hs = n2;
 			u->cap = total;
 		}
-		size_t m = 0;
-		int sorted = 1; /* one encoded list is sorted and without repeats already */
+		/* few encoded lists (each sorted, without repeats) are merged, the
+		 * others sorted */
+		int runs = k <= UNION_RUNS;
+		size_t m = 0, at[UNION_RUNS + 1];
 		for (size_t i = 0; i < k; i++) {
 			struct hashes it;
 			hashes_open(&it, rows[i]);
-			sorted &= k == 1 && rows[i]->enc != NULL;
+			runs &= rows[i]->enc != NULL;
+			if (i <= UNION_RUNS)
+				at[i] = m;
 			long got = gather(&it, u->hs + m);
 			if (got < 0)
 				return ds_fail(DS_E_STORE, "corrupt sketch");
 			m += (size_t)got;
 		}
-		if (!sorted && m > 1) {
+		const uint32_t *hs = u->hs;
+		if (runs) {
+			at[k] = m;
+			hs = merge_runs(u->hs, u->hs + u->cap, at, k, &m);
+		} else if (m > 1) {
 			ds_radix_sort32(u->hs, u->hs + u->cap, m);
 			size_t w = 0;
 			for (size_t i = 0; i < m; i++)
@@ -243,7 +296,7 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 			m = w;
 		}
 		if (m <= DS_SPARSE_MAX)
-			return ds_sketch_encode_sorted(u->hs, m, enc);
+			return ds_sketch_encode_sorted(hs, m, enc);
 	}
 	memset(u->reg, 0, NREG);
 	return union_regs(rows, k, u, enc) < 0 ? ds_fail(DS_E_STORE, "corrupt sketch") : 0;
