@@ -135,8 +135,9 @@ struct ds_rollups {
 int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out);
 void ds_rollups_free(struct ds_rollups *r);
 
-/* rows (of the full mask) summed by their keys masked to dims, packets only:
- * *out (sorted by key, empty sketches) has *nout rows; free() it. */
+/* rows (of the full mask, sorted by key) summed by their keys masked to
+ * dims, packets only: *out (sorted by key, empty sketches) has *nout rows;
+ * free() it. */
 int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct ds_row **out,
                       size_t *nout);
 

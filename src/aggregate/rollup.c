@@ -430,7 +430,8 @@ int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct
 	}
 	for (size_t i = 0; i < n; i++)
 		kv[i] = (struct ds_kv){ds_key_mask(rows[i].key, dims), rows[i].packets};
-	ds_radix_sort(kv, tmp, n);
+	if (!keeps_order(DS_DIM_ALL, dims)) /* the total and sensors need no sort */
+		ds_radix_sort(kv, tmp, n);
 	for (size_t i = 0; i < n; i++) {
 		if (k == 0 || o[k - 1].key != kv[i].key)
 			o[k++].key = kv[i].key;
