@@ -20,14 +20,7 @@ struct sq {
 	struct ds_buf enc;
 };
 
-/* A new store gets 16 KB pages (an existing one keeps its own): an ingest
- * writes its segments through the WAL and the checkpoint copies them into
- * the file, one pread or pwrite per page, and at 4 KB a week of interleaved
- * sources took some 290,000 of them (0.3 s of system time).  The last page
- * of each large blob is part empty: 16 KB pages cost under 2% more space,
- * 64 KB pages 14%. */
 static const char schema[] =
-        "PRAGMA page_size=16384;"
         "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=NORMAL;"
         "PRAGMA cache_size=-8192;"

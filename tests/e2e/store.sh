@@ -27,19 +27,6 @@ check "same content on stdin is skipped" grep -q "skipped <stdin>" <<<"$out"
 state "$db" > "$TMP/s2"
 same "skipped files leave the store unchanged" "$TMP/s1" "$TMP/s2"
 
-# a new store has 16 KB pages; one of SQLite's default 4 KB (made before)
-# keeps them and takes more files to the same answers
-check "a new store has 16 KB pages" [ "$(sqlite3 "$db" 'pragma page_size')" = 16384 ]
-cp "$db" "$TMP/p16.db"
-cp "$db" "$TMP/p4.db"
-sqlite3 "$TMP/p4.db" "pragma journal_mode=delete; pragma page_size=4096; vacuum; pragma journal_mode=wal" > /dev/null
-"$DS" ingest --db "$TMP/p16.db" --geoip "$GEO" --quiet "$FIX/sll.pcap"
-"$DS" ingest --db "$TMP/p4.db" --geoip "$GEO" --quiet "$FIX/sll.pcap"
-state "$TMP/p16.db" > "$TMP/s16"
-state "$TMP/p4.db" > "$TMP/s4"
-check "a 4 KB store keeps its pages" [ "$(sqlite3 "$TMP/p4.db" 'pragma page_size')" = 4096 ]
-same "and gives the same answers after another file" "$TMP/s16" "$TMP/s4"
-
 # a file whose size no stored file has cannot have been ingested: its digest
 # is taken while it is read, not in a pass of its own before
 gdb=$TMP/g.db
