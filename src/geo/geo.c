@@ -1,4 +1,4 @@
-/* geo.c - libmaxminddb lookups with a direct-mapped source cache. */
+/* geo.c - libmaxminddb lookups with set-associative source caches. */
 #include "darkscope/geo.h"
 
 #include "darkscope/err.h"
@@ -13,7 +13,8 @@
  * bytes (half a cache line), the newest first.  With one entry per slot, two
  * busy sources of the same slot took turns evicting each other: on a capture
  * whose sources interleave (no runs of one source) 24,000 sources made 560,000
- * database lookups.  IPv6 and non-IP use the wide direct-mapped one. */
+ * database lookups.  IPv6 (and non-IP) sources have sets of 4 wide entries
+ * of their own, for the same reason. */
 #define WAYS4 4
 struct slot4 {
 	uint32_t addr;
@@ -30,13 +31,18 @@ struct slot {
 	uint16_t cc;
 	uint16_t valid;
 };
+#define WAYS6 4
+struct set6 {
+	struct slot e[WAYS6];
+};
+#define SETS6 ((1u << (DS_GEO_CACHE_BITS - 2)) / WAYS6)
 
 struct ds_geo {
 	MMDB_s db;
 	int have_db;
 	uint64_t hits, misses;
 	_Alignas(64) struct set4 cache4[SETS4];
-	struct slot cache[1u << (DS_GEO_CACHE_BITS - 4)];
+	_Alignas(64) struct set6 cache6[SETS6];
 };
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -144,18 +150,17 @@ void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
 		set->e[0] = (struct slot4){.addr = v4, .cc = p->cc, .valid = 1};
 		return;
 	}
-	struct slot *s = &g->cache[h & ((1u << (DS_GEO_CACHE_BITS - 4)) - 1)];
-	if (s->valid && s->a0 == a0 && s->a1 == a1) {
-		g->hits++;
-		p->cc = s->cc;
-		return;
-	}
+	struct set6 *set = &g->cache6[h & (SETS6 - 1)];
+	for (int w = 0; w < WAYS6; w++)
+		if (set->e[w].valid && set->e[w].a0 == a0 && set->e[w].a1 == a1) {
+			g->hits++;
+			p->cc = set->e[w].cc;
+			return;
+		}
 	g->misses++;
 	p->cc = p->family ? ds_geo_lookup(g, p->src) : DS_CC_UNKNOWN;
-	s->a0 = a0;
-	s->a1 = a1;
-	s->cc = p->cc;
-	s->valid = 1;
+	memmove(&set->e[1], &set->e[0], (WAYS6 - 1) * sizeof set->e[0]);
+	set->e[0] = (struct slot){.a0 = a0, .a1 = a1, .cc = p->cc, .valid = 1};
 }
 
 void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n)
@@ -167,8 +172,9 @@ void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n)
 		uint64_t h = addr_hash(a0, a1);
 		if (p[i].family == 4)
 			__builtin_prefetch(&g->cache4[h & (SETS4 - 1)]);
-		else
-			__builtin_prefetch(&g->cache[h & ((1u << (DS_GEO_CACHE_BITS - 4)) - 1)]);
+		else /* a set of 96 bytes: both its lines */
+			__builtin_prefetch(&g->cache6[h & (SETS6 - 1)]),
+			        __builtin_prefetch(&g->cache6[h & (SETS6 - 1)].e[WAYS6 - 1]);
 	}
 	for (size_t i = 0; i < n; i++)
 		ds_geo_annotate(g, &p[i]);
