@@ -45,6 +45,11 @@ struct job {
 	char first_bad[512];
 };
 
+static int is_stdin(const char *path)
+{
+	return strcmp(path, "-") == 0;
+}
+
 /* Hand one finished hour to the writer: its sketches are encoded here, in
  * the reader's thread, so files in parallel encode in parallel. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
@@ -152,7 +157,7 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 	}
 	if (rc == 0)
 		rc = ds_agg_flush(agg);
-	if (rc == 0 && (j->late_digest || strcmp(j->path, "-") == 0)) {
+	if (rc == 0 && (j->late_digest || is_stdin(j->path))) {
 		rc = ds_capture_drain(&cap);
 		ds_capture_digest(&cap, j->digest);
 		j->bytes = ds_capture_raw_bytes(&cap);
@@ -202,7 +207,7 @@ static void summary(const struct job *j)
 	}
 	printf("ingested %s: %llu packets (%llu unattributed, %llu not IP, %llu undecodable), %s "
 	       ".. %s%s\n",
-	       strcmp(j->path, "-") == 0 ? "<stdin>" : j->path, (unsigned long long)j->frames,
+	       is_stdin(j->path) ? "<stdin>" : j->path, (unsigned long long)j->frames,
 	       (unsigned long long)j->unattributed, (unsigned long long)j->nonip,
 	       (unsigned long long)j->bad, a, b, j->partial ? " (partial)" : "");
 	if (j->bad)
@@ -246,7 +251,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 		return wrc;
 	}
 	*dup_stdin = 0;
-	if (!failed && n == 1 && strcmp(jobs[0]->path, "-") == 0) {
+	if (!failed && n == 1 && is_stdin(jobs[0]->path)) {
 		struct ds_file_info old;
 		char path[512];
 		int seen = st->ops->file_seen(st, jobs[0]->digest, &old, path, sizeof path);
@@ -309,7 +314,7 @@ static void *digest_worker(void *arg)
 		if (i >= d->n)
 			return NULL;
 		struct job *j = &d->jobs[i];
-		if (j->late_digest || strcmp(j->path, "-") == 0)
+		if (j->late_digest || is_stdin(j->path))
 			continue;
 		if ((j->rc = ds_file_digest(j->path, j->digest)) < 0)
 			snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
@@ -324,7 +329,7 @@ static int plan_digests(struct ds_store *st, struct job *jobs, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct stat sb;
-		if (strcmp(jobs[i].path, "-") != 0 && stat(jobs[i].path, &sb) == 0 &&
+		if (!is_stdin(jobs[i].path) && stat(jobs[i].path, &sb) == 0 &&
 		    S_ISREG(sb.st_mode) && sb.st_size > 0)
 			jobs[i].bytes = (uint64_t)sb.st_size;
 	}
@@ -361,7 +366,7 @@ static int already(struct ds_store *st, struct job *j, struct job *jobs, int i)
 {
 	struct ds_file_info old;
 	char path[512];
-	if (strcmp(j->path, "-") == 0 || j->late_digest)
+	if (is_stdin(j->path) || j->late_digest)
 		return 0;
 	int rc;
 	for (int k = 0; k < i; k++)
@@ -412,12 +417,14 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	}
 	if ((rc = plan_digests(st, jobs, nfiles)) < 0)
 		goto out_todo;
-	int late = 0;
-	for (int i = 0; i < nfiles; i++)
+	int late = 0, piped = 0;
+	for (int i = 0; i < nfiles; i++) {
 		late += jobs[i].late_digest;
+		piped += is_stdin(jobs[i].path);
+	}
 	DS_INFO("ingest",
-	        "file digests: %d taken while reading (a size not stored before), %d first", late,
-	        nfiles - late);
+	        "file digests: %d taken while reading (a size not stored before), %d first%s", late,
+	        nfiles - late - piped, piped ? ", stdin's as it is read" : "");
 	digest_all(jobs, nfiles, threads);
 	for (int i = 0; i < nfiles; i++) {
 		int seen = jobs[i].rc < 0 ? jobs[i].rc : already(st, &jobs[i], jobs, i);
@@ -440,11 +447,11 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 		int n = 0;
 		/* stdin runs alone: its digest is known only at its end */
 		while (at < ntodo && n < threads) {
-			int is_stdin = strcmp(todo[at]->path, "-") == 0;
-			if (is_stdin && n > 0)
+			int piped_in = is_stdin(todo[at]->path);
+			if (piped_in && n > 0)
 				break;
 			group[n++] = todo[at++];
-			if (is_stdin)
+			if (piped_in)
 				break;
 		}
 		int dup = 0;

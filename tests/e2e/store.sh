@@ -22,8 +22,10 @@ check "re-ingest is skipped with a message" grep -q "skipped .*eth-le-us.pcap: a
 cp "$FIX/multi.pcapng" "$TMP/renamed.pcapng"
 out=$("$DS" ingest --db "$db" --geoip "$GEO" "$TMP/renamed.pcapng" 2>&1)
 check "same content under another name is skipped" grep -q "already ingested" <<<"$out"
-out=$("$DS" ingest --db "$db" --geoip "$GEO" - < "$FIX/multi.pcapng" 2>&1)
+out=$("$DS" ingest --db "$db" --geoip "$GEO" -v - < "$FIX/multi.pcapng" 2>&1)
 check "same content on stdin is skipped" grep -q "skipped <stdin>" <<<"$out"
+check "stdin is digested as it is read, and -v says so" \
+  grep -q "file digests: 0 taken while reading (a size not stored before), 0 first, stdin's as it is read" <<<"$out"
 state "$db" > "$TMP/s2"
 same "skipped files leave the store unchanged" "$TMP/s1" "$TMP/s2"
 
