@@ -72,26 +72,45 @@ static int top_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 	return 0;
 }
 
+/* A key's packets over a period: what a ranking sorts. */
 struct sortent {
 	uint64_t key, packets;
+};
+
+/* Sensors sort by name on ties: they carry their text while sorted. */
+struct sensorent {
+	struct sortent e;
 	char text[48];
 };
 
-/* Most packets first; ties in the keys' natural order: ports by protocol
- * number then port, regions by code (the packed key's order), sensors by
- * name (text). */
+/* Most packets first; ties by sensor name. */
 static int by_packets(const void *x, const void *y)
 {
-	const struct sortent *a = x, *b = y;
-	if (a->packets != b->packets)
-		return a->packets > b->packets ? -1 : 1;
-	if (a->text[0] || b->text[0])
-		return strcmp(a->text, b->text);
-	return a->key < b->key ? -1 : a->key > b->key;
+	const struct sensorent *a = x, *b = y;
+	if (a->e.packets != b->e.packets)
+		return a->e.packets > b->e.packets ? -1 : 1;
+	return strcmp(a->text, b->text);
 }
 
-/* by_packets for ports and regions, as two stable radix sorts: by key,
- * then by packets descending. */
+static int sort_sensors(struct sortent *e, size_t n, ds_keytext_fn kt, void *ktctx)
+{
+	struct sensorent *s = malloc((n + 1) * sizeof *s);
+	if (!s)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		s[i].e = e[i];
+		kt(ktctx, DS_DIM_SENSOR, e[i].key, s[i].text, sizeof s[i].text);
+	}
+	qsort(s, n, sizeof *s, by_packets);
+	for (size_t i = 0; i < n; i++)
+		e[i] = s[i].e;
+	free(s);
+	return 0;
+}
+
+/* e, sorted by key, to most packets first, ties in the keys' natural order
+ * (ports by protocol number then port, regions by code: the packed key's
+ * order): a stable radix sort by packets descending. */
 static int sort_natural(struct sortent *e, size_t n)
 {
 	struct ds_kv *kv = malloc((n + 1) * sizeof *kv), *tmp = malloc((n + 1) * sizeof *tmp);
@@ -103,10 +122,7 @@ static int sort_natural(struct sortent *e, size_t n)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++)
-		kv[i] = (struct ds_kv){e[i].key, i};
-	ds_radix_sort(kv, tmp, n);
-	for (size_t i = 0; i < n; i++)
-		kv[i].key = UINT64_MAX - e[kv[i].val].packets;
+		kv[i] = (struct ds_kv){UINT64_MAX - e[i].packets, i};
 	ds_radix_sort(kv, tmp, n);
 	for (size_t i = 0; i < n; i++)
 		out[i] = e[kv[i].val];
@@ -117,41 +133,92 @@ static int sort_natural(struct sortent *e, size_t n)
 	return 0;
 }
 
+/* Pass 1 of a ranking: (masked key, packets) of the matching rows of each
+ * segment, appended, then sorted and summed by key.  Sequential work, where
+ * a hash table of the keys missed the cache on most rows.  The pairs are
+ * summed whenever they reach twice what the last sum left (at least
+ * RANK_SUM_AT), so memory follows the keys, not the rows, and each pair is
+ * sorted a few times at most. */
+#define RANK_SUM_AT ((size_t)1 << 12)
+
+struct rankctx {
+	struct ds_kv *kv, *tmp;
+	size_t n, cap, sum_at;
+	unsigned by;
+	const struct ds_filter *f;
+};
+
+static void rank_sum(struct rankctx *r)
+{
+	ds_radix_sort(r->kv, r->tmp, r->n);
+	size_t w = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (w && r->kv[w - 1].key == r->kv[i].key)
+			r->kv[w - 1].val += r->kv[i].val;
+		else
+			r->kv[w++] = r->kv[i];
+	}
+	r->n = w;
+	r->sum_at = 2 * w > RANK_SUM_AT ? 2 * w : RANK_SUM_AT;
+}
+
+static int rank_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
+{
+	struct rankctx *r = ctx;
+	(void)hour;
+	if (r->n + n > r->sum_at && r->n >= RANK_SUM_AT)
+		rank_sum(r);
+	if (r->n + n > r->cap) {
+		size_t nc = r->cap * 2 > r->n + n ? r->cap * 2 : r->n + n + 1024;
+		struct ds_kv *kv = realloc(r->kv, nc * sizeof *kv);
+		if (kv)
+			r->kv = kv;
+		struct ds_kv *tmp = kv ? realloc(r->tmp, nc * sizeof *tmp) : NULL;
+		if (tmp)
+			r->tmp = tmp;
+		if (!kv || !tmp)
+			return ds_fail(DS_E_NOMEM, "out of memory");
+		r->cap = nc;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ds_filter_match(r->f, rows[i].key))
+			r->kv[r->n++] =
+			        (struct ds_kv){ds_key_mask(rows[i].key, r->by), rows[i].packets};
+	return 0;
+}
+
 /* Packets per key over the period (no sketches read); *ents sorted, owned
  * by the caller; *total the sum. */
 static int rank(struct ds_store *st, unsigned by, const struct ds_period *p,
                 const struct ds_filter *f, ds_keytext_fn kt, void *ktctx, struct sortent **ents,
                 size_t *n, uint64_t *total)
 {
-	struct topctx t = {.by = by, .f = f};
+	struct rankctx r = {.by = by, .f = f};
 	int32_t h0, h1;
 	ds_period_hours(p, &h0, &h1);
-	int rc = ds_store_scan_range(st, by | (f ? f->dims : 0), h0, h1, 0, 1, top_cb, &t);
-	if (rc < 0)
-		goto out;
-	struct sortent *e = calloc(t.m.n ? t.m.n : 1, sizeof *e);
-	if (!e) {
-		rc = ds_fail(DS_E_NOMEM, "out of memory");
-		goto out;
+	int rc = ds_store_scan_range(st, by | (f ? f->dims : 0), h0, h1, 0, 1, rank_cb, &r);
+	struct sortent *e = NULL;
+	if (rc == 0) {
+		rank_sum(&r);
+		if (!(e = malloc((r.n ? r.n : 1) * sizeof *e)))
+			rc = ds_fail(DS_E_NOMEM, "out of memory");
 	}
-	*total = 0;
-	for (size_t i = 0; i < t.m.n; i++) {
-		e[i].key = t.m.v[i].key;
-		e[i].packets = t.m.v[i].packets;
-		*total += e[i].packets;
-		if (by == DS_DIM_SENSOR)
-			kt(ktctx, by, e[i].key, e[i].text, sizeof e[i].text);
+	if (rc == 0) {
+		*total = 0;
+		for (size_t i = 0; i < r.n; i++) {
+			e[i] = (struct sortent){r.kv[i].key, r.kv[i].val};
+			*total += e[i].packets;
+		}
+		rc = by == DS_DIM_SENSOR ? sort_sensors(e, r.n, kt, ktctx) : sort_natural(e, r.n);
 	}
-	if (by == DS_DIM_SENSOR) {
-		qsort(e, t.m.n, sizeof *e, by_packets);
-	} else if ((rc = sort_natural(e, t.m.n)) < 0) {
+	if (rc == 0) {
+		*ents = e;
+		*n = r.n;
+	} else {
 		free(e);
-		goto out;
 	}
-	*ents = e;
-	*n = t.m.n;
-out:
-	ds_keymap_free(&t.m);
+	free(r.kv);
+	free(r.tmp);
 	return rc;
 }
 
@@ -223,19 +290,22 @@ int ds_top_previous(struct ds_store *st, unsigned by, const struct ds_period *pr
 	int rc = rank(st, by, prev, f, kt, ktctx, &e, &n, &total);
 	if (rc < 0)
 		return rc;
-	struct ds_keymap pos = {0}; /* key -> rank, kept in the entry's packets field */
-	for (size_t j = 0; j < n && rc == 0; j++) {
-		struct ds_keyacc *a = ds_keymap_get(&pos, e[j].key);
+	/* the rows shown, key -> row: the ranking is walked once */
+	struct ds_keymap shown = {0};
+	for (size_t i = 0; i < t->n && rc == 0; i++) {
+		struct ds_keyacc *a = ds_keymap_get(&shown, t->rows[i].key);
 		if (!a)
 			rc = ds_fail(DS_E_NOMEM, "out of memory");
 		else
-			a->packets = j + 1;
+			a->packets = i;
+		t->rows[i].prev_rank = 0;
 	}
-	for (size_t i = 0; rc == 0 && i < t->n; i++) {
-		const struct ds_keyacc *a = ds_keymap_find(&pos, t->rows[i].key);
-		t->rows[i].prev_rank = a ? (long)a->packets : 0;
+	for (size_t j = 0; j < n && rc == 0; j++) {
+		const struct ds_keyacc *a = ds_keymap_find(&shown, e[j].key);
+		if (a)
+			t->rows[a->packets].prev_rank = (long)j + 1;
 	}
-	ds_keymap_free(&pos);
+	ds_keymap_free(&shown);
 	free(e);
 	return rc;
 }
