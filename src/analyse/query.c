@@ -133,57 +133,41 @@ static int sort_natural(struct sortent *e, size_t n)
 	return 0;
 }
 
-/* Pass 1 of a ranking: (masked key, packets) of the matching rows of each
- * segment, appended, then sorted and summed by key.  Sequential work, where
- * a hash table of the keys missed the cache on most rows.  The pairs are
- * summed whenever they reach twice what the last sum left (at least
- * RANK_SUM_AT), so memory follows the keys, not the rows, and each pair is
- * sorted a few times at most. */
-#define RANK_SUM_AT ((size_t)1 << 12)
+/* Pass 1 of a ranking: packets per value of the ranked dimension (port
+ * with its protocol: 27 bits; country: 10; sensor: 16), counted in place in
+ * blocks of 65,536 counters made on first use.  Rows of every segment land
+ * in a few blocks (a quarter's ports: TCP, UDP and ICMP, about 12 of them),
+ * and walking the blocks gives the keys in order.  A hash table of the keys
+ * missed the cache on most of a quarter's 370,000 rows, and sorting them
+ * took a fifth of the query. */
+#define RANK_BLOCK_BITS 16
+#define RANK_BLOCKS     ((size_t)1 << (27 - RANK_BLOCK_BITS))
 
 struct rankctx {
-	struct ds_kv *kv, *tmp;
-	size_t n, cap, sum_at;
-	unsigned by;
+	uint64_t *block[RANK_BLOCKS];
+	unsigned by, shift;
 	const struct ds_filter *f;
 };
 
-static void rank_sum(struct rankctx *r)
+/* The ranked dimension's bits in a key: where they start. */
+static unsigned dim_shift(unsigned by)
 {
-	ds_radix_sort(r->kv, r->tmp, r->n);
-	size_t w = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		if (w && r->kv[w - 1].key == r->kv[i].key)
-			r->kv[w - 1].val += r->kv[i].val;
-		else
-			r->kv[w++] = r->kv[i];
-	}
-	r->n = w;
-	r->sum_at = 2 * w > RANK_SUM_AT ? 2 * w : RANK_SUM_AT;
+	return by == DS_DIM_SENSOR ? 37 : by == DS_DIM_CC ? 27 : 0;
 }
 
 static int rank_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct rankctx *r = ctx;
 	(void)hour;
-	if (r->n + n > r->sum_at && r->n >= RANK_SUM_AT)
-		rank_sum(r);
-	if (r->n + n > r->cap) {
-		size_t nc = r->cap * 2 > r->n + n ? r->cap * 2 : r->n + n + 1024;
-		struct ds_kv *kv = realloc(r->kv, nc * sizeof *kv);
-		if (kv)
-			r->kv = kv;
-		struct ds_kv *tmp = kv ? realloc(r->tmp, nc * sizeof *tmp) : NULL;
-		if (tmp)
-			r->tmp = tmp;
-		if (!kv || !tmp)
+	for (size_t i = 0; i < n; i++) {
+		if (!ds_filter_match(r->f, rows[i].key))
+			continue;
+		uint64_t v = ds_key_mask(rows[i].key, r->by) >> r->shift;
+		uint64_t **b = &r->block[v >> RANK_BLOCK_BITS];
+		if (!*b && !(*b = calloc((size_t)1 << RANK_BLOCK_BITS, sizeof **b)))
 			return ds_fail(DS_E_NOMEM, "out of memory");
-		r->cap = nc;
+		(*b)[v & (((uint64_t)1 << RANK_BLOCK_BITS) - 1)] += rows[i].packets;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (ds_filter_match(r->f, rows[i].key))
-			r->kv[r->n++] =
-			        (struct ds_kv){ds_key_mask(rows[i].key, r->by), rows[i].packets};
 	return 0;
 }
 
@@ -193,33 +177,45 @@ static int rank(struct ds_store *st, unsigned by, const struct ds_period *p,
                 const struct ds_filter *f, ds_keytext_fn kt, void *ktctx, struct sortent **ents,
                 size_t *n, uint64_t *total)
 {
-	struct rankctx r = {.by = by, .f = f};
+	if (by != DS_DIM_PORT && by != DS_DIM_CC && by != DS_DIM_SENSOR)
+		return ds_fail(DS_E_USAGE, "a ranking is by one dimension (mask %u)", by);
+	struct rankctx r = {.by = by, .shift = dim_shift(by), .f = f};
 	int32_t h0, h1;
 	ds_period_hours(p, &h0, &h1);
 	int rc = ds_store_scan_range(st, by | (f ? f->dims : 0), h0, h1, 0, 1, rank_cb, &r);
 	struct sortent *e = NULL;
-	if (rc == 0) {
-		rank_sum(&r);
-		if (!(e = malloc((r.n ? r.n : 1) * sizeof *e)))
-			rc = ds_fail(DS_E_NOMEM, "out of memory");
-	}
-	if (rc == 0) {
-		*total = 0;
-		for (size_t i = 0; i < r.n; i++) {
-			e[i] = (struct sortent){r.kv[i].key, r.kv[i].val};
-			*total += e[i].packets;
+	size_t k = 0, cap = 0;
+	*total = 0;
+	for (size_t hi = 0; hi < RANK_BLOCKS && rc == 0; hi++)
+		for (size_t lo = 0; r.block[hi] && lo < (size_t)1 << RANK_BLOCK_BITS && rc == 0;
+		     lo++) {
+			uint64_t c = r.block[hi][lo];
+			if (!c)
+				continue;
+			if (k == cap) {
+				size_t nc = cap ? cap * 2 : 1024;
+				struct sortent *ne = realloc(e, nc * sizeof *ne);
+				if (!ne) {
+					rc = ds_fail(DS_E_NOMEM, "out of memory");
+					break;
+				}
+				e = ne, cap = nc;
+			}
+			uint64_t v = (uint64_t)hi << RANK_BLOCK_BITS | lo;
+			e[k++] = (struct sortent){v << r.shift, c};
+			*total += c;
 		}
-		rc = by == DS_DIM_SENSOR ? sort_sensors(e, r.n, kt, ktctx) : sort_natural(e, r.n);
-	}
-	if (rc == 0) {
-		*ents = e;
-		*n = r.n;
-	} else {
+	for (size_t hi = 0; hi < RANK_BLOCKS; hi++)
+		free(r.block[hi]);
+	if (rc == 0 && k > 1) /* e is in key order */
+		rc = by == DS_DIM_SENSOR ? sort_sensors(e, k, kt, ktctx) : sort_natural(e, k);
+	if (rc < 0) {
 		free(e);
+		return rc;
 	}
-	free(r.kv);
-	free(r.tmp);
-	return rc;
+	*ents = e;
+	*n = k;
+	return 0;
 }
 
 /* Distinct sources of the chosen rows (pass 2) and of the whole filtered

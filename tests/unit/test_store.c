@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include "darkscope/aggregate.h"
+#include "darkscope/analyse.h"
 #include "darkscope/err.h"
 #include "darkscope/store.h"
 #include "store/segment.h"
@@ -263,6 +264,90 @@ TEST(aggregator_respects_its_key_budget)
 	CHECK_INT(e.n, ==, 3);
 	CHECK_INT(total, ==, 250);
 	ds_agg_free(&a);
+}
+
+static void hex_text(void *ctx, unsigned by, uint64_t key, char *out, size_t cap)
+{
+	(void)ctx, (void)by;
+	snprintf(out, cap, "%016llx", (unsigned long long)key);
+}
+
+/* Rankings by port, country and sensor equal a naive sum and sort, for keys
+ * at the edges of every field (the largest protocol, port, country and
+ * sensor numbers), ties in key order. */
+TEST(rankings_cover_every_field_value)
+{
+	static const unsigned sensors[] = {1, 0xffff}, ccs[] = {0, 0x3ff}, protos[] = {6, 0x1ff};
+	static const uint32_t ports[] = {0, 80, 65535, 0x3ffff};
+	struct ds_row rows[32];
+	size_t n = 0;
+	for (int a = 0; a < 2; a++)
+		for (int b = 0; b < 2; b++)
+			for (int c = 0; c < 2; c++)
+				for (int d = 0; d < 4; d++, n++) {
+					rows[n] = (struct ds_row){
+					        .key = ds_key(sensors[a], ccs[b], protos[c],
+					                      ports[d]),
+					        .packets = 1 + (n * 7) % 5}; /* ties on purpose */
+					ds_sketch_add(&rows[n].sk, (uint32_t)(n + 1) * 2654435761u);
+				}
+	for (size_t i = 1; i < n; i++) /* by key */
+		for (size_t j = i; j > 0 && rows[j - 1].key > rows[j].key; j--) {
+			struct ds_row t = rows[j];
+			rows[j] = rows[j - 1];
+			rows[j - 1] = t;
+		}
+	const char *path = unit_tmp(".db");
+	struct ds_store *st;
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	int32_t day = 100;
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	CHECK_INT(st->ops->put(st, day * 24 + 5, DS_DIM_ALL, rows, n), ==, 0);
+	CHECK_INT(ds_store_build_days(st, &day, 1), ==, 0);
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	static const unsigned bys[] = {DS_DIM_PORT, DS_DIM_CC, DS_DIM_SENSOR};
+	for (int k = 0; k < 3; k++) {
+		/* naive: sum by masked key, then most packets first, ties by key */
+		uint64_t key[32], pk[32];
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t mk = ds_key_mask(rows[i].key, bys[k]);
+			size_t j = 0;
+			while (j < m && key[j] != mk)
+				j++;
+			if (j == m)
+				key[m] = mk, pk[m++] = 0;
+			pk[j] += rows[i].packets;
+		}
+		for (size_t i = 1; i < m; i++)
+			for (size_t j = i; j > 0 && (pk[j - 1] < pk[j] ||
+			                             (pk[j - 1] == pk[j] && key[j - 1] > key[j]));
+			     j--) {
+				uint64_t t = key[j];
+				key[j] = key[j - 1], key[j - 1] = t;
+				t = pk[j];
+				pk[j] = pk[j - 1], pk[j - 1] = t;
+			}
+		struct ds_period p = {.day0 = day, .day1 = day};
+		struct ds_top t;
+		CHECK_INT(ds_top(st, bys[k], &p, NULL, 0, 1, hex_text, NULL, &t), ==, 0);
+		CHECK_INT(t.n, ==, m);
+		for (size_t i = 0; i < t.n && i < m; i++)
+			if (t.rows[i].key != key[i] || t.rows[i].packets != pk[i])
+				UNIT_FAIL("by %u row %zu: %llx %llu, want %llx %llu", bys[k], i,
+				          (unsigned long long)t.rows[i].key,
+				          (unsigned long long)t.rows[i].packets,
+				          (unsigned long long)key[i], (unsigned long long)pk[i]);
+		ds_top_free(&t);
+	}
+	struct ds_period p = {.day0 = day, .day1 = day};
+	struct ds_top t;
+	CHECK_INT(ds_top(st, DS_DIM_PORT | DS_DIM_CC, &p, NULL, 0, 0, hex_text, NULL, &t), ==,
+	          -DS_E_USAGE);
+	st->ops->close(st);
+	unlink(path);
+	for (size_t i = 0; i < n; i++)
+		ds_sketch_free(&rows[i].sk);
 }
 
 TEST(sqlite_store_merges_and_rolls_back)
