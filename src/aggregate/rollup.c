@@ -270,7 +270,7 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 		}
 		/* few encoded lists (each sorted, without repeats) are merged, the
 		 * others sorted */
-		int runs = k <= UNION_RUNS;
+		int runs = k > 0 && k <= UNION_RUNS;
 		size_t m = 0, at[UNION_RUNS + 1];
 		for (size_t i = 0; i < k; i++) {
 			struct hashes it;

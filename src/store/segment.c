@@ -20,6 +20,7 @@ struct zctx {
 };
 static pthread_key_t zkey;
 static pthread_once_t zonce = PTHREAD_ONCE_INIT;
+static int zkey_ok; /* else every call makes its own context, as zstd's one-shot calls do */
 
 static void zctx_free(void *p)
 {
@@ -31,13 +32,14 @@ static void zctx_free(void *p)
 
 static void zkey_make(void)
 {
-	if (pthread_key_create(&zkey, zctx_free) != 0)
-		abort(); /* only when the process is out of thread keys */
+	zkey_ok = pthread_key_create(&zkey, zctx_free) == 0;
 }
 
 static struct zctx *zctx_get(void)
 {
 	pthread_once(&zonce, zkey_make);
+	if (!zkey_ok)
+		return NULL;
 	struct zctx *z = pthread_getspecific(zkey);
 	if (!z && (z = calloc(1, sizeof *z)) && pthread_setspecific(zkey, z) != 0) {
 		free(z);
@@ -76,11 +78,10 @@ static int put_section(struct ds_buf *out, const struct ds_buf *sec, int zip)
 	size_t bound = ZSTD_compressBound(sec->len);
 	struct ds_buf z = {0};
 	ZSTD_CCtx *c = cctx();
-	if (!c)
-		return ds_fail(DS_E_NOMEM, "out of memory");
 	if ((rc = ds_buf_reserve(&z, bound)) < 0)
 		return rc;
-	size_t zl = ZSTD_compressCCtx(c, z.data, bound, sec->data, sec->len, 1);
+	size_t zl = c ? ZSTD_compressCCtx(c, z.data, bound, sec->data, sec->len, 1)
+	              : ZSTD_compress(z.data, bound, sec->data, sec->len, 1);
 	if (ZSTD_isError(zl)) {
 		ds_buf_free(&z);
 		return ds_fail(DS_E_STORE, "segment compression failed: %s", ZSTD_getErrorName(zl));
@@ -140,7 +141,8 @@ static int get_section(const uint8_t **p, const uint8_t *end, uint8_t **data, si
 		*p += raw;
 	} else {
 		ZSTD_DCtx *d = dctx();
-		size_t got = d ? ZSTD_decompressDCtx(d, *data, raw, *p, zl) : 0;
+		size_t got = d ? ZSTD_decompressDCtx(d, *data, raw, *p, zl)
+		               : ZSTD_decompress(*data, raw, *p, zl);
 		if (ZSTD_isError(got) || got != raw) {
 			free(*data);
 			*data = NULL;
