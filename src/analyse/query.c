@@ -183,26 +183,21 @@ static int rank(struct ds_store *st, unsigned by, const struct ds_period *p,
 	int32_t h0, h1;
 	ds_period_hours(p, &h0, &h1);
 	int rc = ds_store_scan_range(st, by | (f ? f->dims : 0), h0, h1, 0, 1, rank_cb, &r);
-	struct sortent *e = NULL;
-	size_t k = 0, cap = 0;
-	*total = 0;
+	size_t k = 0; /* the keys counted: count them, then read them off in order */
 	for (size_t hi = 0; hi < RANK_BLOCKS && rc == 0; hi++)
-		for (size_t lo = 0; r.block[hi] && lo < (size_t)1 << RANK_BLOCK_BITS && rc == 0;
-		     lo++) {
+		for (size_t lo = 0; r.block[hi] && lo < (size_t)1 << RANK_BLOCK_BITS; lo++)
+			k += r.block[hi][lo] != 0;
+	struct sortent *e = rc == 0 ? malloc((k ? k : 1) * sizeof *e) : NULL;
+	if (rc == 0 && !e)
+		rc = ds_fail(DS_E_NOMEM, "out of memory");
+	*total = 0;
+	for (size_t hi = 0, at = 0; hi < RANK_BLOCKS && rc == 0; hi++)
+		for (size_t lo = 0; r.block[hi] && lo < (size_t)1 << RANK_BLOCK_BITS; lo++) {
 			uint64_t c = r.block[hi][lo];
 			if (!c)
 				continue;
-			if (k == cap) {
-				size_t nc = cap ? cap * 2 : 1024;
-				struct sortent *ne = realloc(e, nc * sizeof *ne);
-				if (!ne) {
-					rc = ds_fail(DS_E_NOMEM, "out of memory");
-					break;
-				}
-				e = ne, cap = nc;
-			}
 			uint64_t v = (uint64_t)hi << RANK_BLOCK_BITS | lo;
-			e[k++] = (struct sortent){v << r.shift, c};
+			e[at++] = (struct sortent){v << r.shift, c};
 			*total += c;
 		}
 	for (size_t hi = 0; hi < RANK_BLOCKS; hi++)
