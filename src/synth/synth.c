@@ -79,6 +79,7 @@ struct gen {
 	long long written;
 	unsigned *sens; /* sensors with an IPv4 prefix */
 	unsigned nsens;
+	double sweep_on; /* a sweep goes on to one more address with p = 1 - 1/mean */
 };
 
 static int draw_addr(struct gen *g, int v6, uint16_t want, struct source *s, int tries)
@@ -278,9 +279,8 @@ static int background(struct gen *g, int64_t ts, uint32_t usec, long left)
 		if (s->v6 && proto == 1)
 			proto = 58, port = 128; /* v6 sources ping with ICMPv6 */
 	}
-	long burst = 1; /* a sweep goes on to one more address with p = 1 - 1/mean */
-	double more = 1 - 1 / (g->o->sweep > 0 ? g->o->sweep : 5);
-	while (burst < DS_SYNTH_SWEEP_MAX && more > 0 && rng_unit(&g->r) < more)
+	long burst = 1;
+	while (burst < DS_SYNTH_SWEEP_MAX && g->sweep_on > 0 && rng_unit(&g->r) < g->sweep_on)
 		burst++;
 	if (burst > left)
 		burst = left;
@@ -389,7 +389,7 @@ static int run(struct gen *g, struct pool *pools)
 
 long long ds_synth_write(const struct ds_synth_opts *o, const struct ds_config *cfg)
 {
-	struct gen g = {.o = o, .cfg = cfg};
+	struct gen g = {.o = o, .cfg = cfg, .sweep_on = 1 - 1 / (o->sweep > 0 ? o->sweep : 5)};
 	struct pool pools[DS_SYNTH_MAX_EVENTS] = {{0}};
 	int rc;
 	rng_seed(&g.r, o->seed);
