@@ -135,10 +135,11 @@ static int union_regs(const struct ds_row *const *rows, size_t k, struct ds_unio
 	return ds_sketch_encode_regs(u->reg, enc);
 }
 
-/* One row's sketch as the union of itself: an encoding well formed (a tag,
- * then exactly as many varints as it says, or the registers) is copied as it
- * is, which is what decoding and encoding it again would give.  1 when done,
- * 0 when the general path must do it, -1 when corrupt. */
+/* One row's sketch as the union of itself: an encoding as ds_sketch_encode
+ * writes it (a tag, then exactly as many increasing hashes as it says, or
+ * the registers) is copied as it is, which is what decoding and encoding it
+ * again would give.  1 when done, 0 when the general path must do it (a
+ * list longer than a sparse sketch holds), -1 when corrupt. */
 static int union_one(const struct ds_row *r, struct ds_buf *enc)
 {
 	if (!r->enc)
@@ -149,10 +150,14 @@ static int union_one(const struct ds_row *r, struct ds_buf *enc)
 	if (!it.reg) {
 		if (it.left > DS_SPARSE_MAX)
 			return 0;
-		size_t ends = 0; /* the last byte of every varint has its top bit clear */
-		for (const uint8_t *q = it.p; q < it.end; q++)
-			ends += *q < 0x80;
-		if (ends != it.left || (it.left && it.end[-1] >= 0x80))
+		const uint8_t *q = it.p;
+		uint64_t h = 0, v;
+		for (uint64_t i = 0; i < it.left; i++) {
+			if (ds_getv(&q, it.end, &v) < 0 || (h += v) > UINT32_MAX ||
+			    (i > 0 && v == 0))
+				return -1;
+		}
+		if (q != it.end)
 			return -1;
 	}
 	return ds_buf_put(enc, r->enc, r->enclen) < 0 ? -1 : 1;
@@ -167,8 +172,8 @@ static long gather(struct hashes *it, uint32_t *hs)
 		uint64_t h = 0;
 		for (uint64_t left = it->left; left > 0; left--) {
 			uint64_t v;
-			if (ds_getv(&q, end, &v) < 0 || (h += v) > UINT32_MAX)
-				return -1;
+			if (ds_getv(&q, end, &v) < 0 || (h += v) > UINT32_MAX || (m > 0 && v == 0))
+				return -1; /* (a list holds each hash once, in order) */
 			hs[m++] = (uint32_t)h;
 		}
 		return m;
@@ -261,12 +266,13 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 		return rc;
 	}
 	if (!dense) {
-		if (total > u->cap) { /* room for the hashes and the sort's scratch */
-			uint32_t *n2 = realloc(u->hs, 2 * total * sizeof *n2);
+		if (total > u->cap || !u->hs) { /* room for the hashes and the sort's scratch */
+			size_t cap = total ? total : 1; /* (rows of empty sketches, too) */
+			uint32_t *n2 = realloc(u->hs, 2 * cap * sizeof *n2);
 			if (!n2)
 				return ds_fail(DS_E_NOMEM, "out of memory");
 			u->hs = n2;
-			u->cap = total;
+			u->cap = cap;
 		}
 		/* few encoded lists (each sorted, without repeats) are merged, the
 		 * others sorted */

@@ -159,8 +159,8 @@ TEST(rollups_of_encoded_rows_equal_rollups_of_sketches)
 }
 
 /* The union of one encoded row is its encoding; one that does not hold
- * as many hashes as its tag says is refused; two rows give the encoding of
- * their merged sketch. */
+ * as many hashes as its tag says, hashes past 32 bits or a repeated one is
+ * refused; two rows give the encoding of their merged sketch. */
 TEST(union_of_one_row_is_its_encoding)
 {
 	struct ds_row *rows = make_rows(3); /* row 0 dense, rows 1 and 2 sparse */
@@ -182,6 +182,24 @@ TEST(union_of_one_row_is_its_encoding)
 		b.data[b.len - 1] |= 0x80; /* the last varint cut short */
 		CHECK_INT(ds_union_encode(&one, 1, &u, &out), ==, -DS_E_STORE);
 	}
+	/* hashes past 2^32, or one repeated, are refused, alone or with another
+	 * row; rows of empty sketches give an empty one */
+	const uint8_t over[] = {4, 0xff, 0xff, 0xff, 0xff, 0x0f, 1};
+	const uint8_t twice[] = {6, 5, 0, 3}, none[] = {0};
+	struct ds_row e = {.enc = over, .enclen = sizeof over};
+	const struct ds_row *one = &e, *nones[2] = {&e, &e};
+	out.len = 0;
+	CHECK_INT(ds_union_encode(&one, 1, &u, &out), ==, -DS_E_STORE);
+	e = (struct ds_row){.enc = twice, .enclen = sizeof twice};
+	CHECK_INT(ds_union_encode(&one, 1, &u, &out), ==, -DS_E_STORE);
+	const struct ds_row *with[2] = {&e, &rows[1]};
+	CHECK_INT(ds_union_encode(with, 2, &u, &out), ==, -DS_E_STORE);
+	e = (struct ds_row){.enc = none, .enclen = sizeof none};
+	struct ds_union fresh = {0};
+	out.len = 0;
+	CHECK_INT(ds_union_encode(nones, 2, &fresh, &out), ==, 0);
+	CHECK(out.len == 1 && out.data[0] == 0);
+	ds_union_free(&fresh);
 	struct ds_sketch both = {0};
 	ds_sketch_merge(&both, &rows[1].sk);
 	ds_sketch_merge(&both, &rows[2].sk);
