@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential clang clang-format pkg-config libpcap-dev libmaxminddb-dev libzstd-dev zlib1g-dev
-      libsqlite3-dev libxxhash-dev sqlite3 tshark tcpdump wireshark-common mmdb-bin iso-codes
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (clang only
+# recommends it, and recommendations are not installed)
+PKGS=(build-essential clang libclang-rt-14-dev clang-format pkg-config libpcap-dev libmaxminddb-dev
+      libzstd-dev zlib1g-dev libsqlite3-dev libxxhash-dev sqlite3 tshark tcpdump wireshark-common mmdb-bin iso-codes
       nfdump zstd gzip jq time procps libmaxmind-db-writer-perl libcairo2-dev fonts-dejavu-core
       poppler-utils chromium)
 

@@ -40,5 +40,16 @@ if make CC=clang B=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=
 else
   echo "not ok - tsan build failed"; total_fail=$((total_fail+1))
 fi
+# libFuzzer targets (capture files, configurations, stored segments) over
+# their seeds and a fixed number of mutations
+echo "=== fuzz"
+if make FUZZ=1 -j"$(nproc)" fuzz >/dev/null 2>&1; then
+  out=$(tests/fuzz/run.sh 2>&1)
+  echo "$out"
+  total_pass=$((total_pass + $(grep -c '^ok - ' <<<"$out")))
+  total_fail=$((total_fail + $(grep -c '^not ok - ' <<<"$out")))
+else
+  echo "not ok - fuzz build failed (make FUZZ=1 fuzz)"; total_fail=$((total_fail+1))
+fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
