@@ -9,6 +9,11 @@
 #define DS_MAX_BLOCK (16u * 1024u * 1024u)
 /* count: pcapng interfaces per section. */
 #define DS_MAX_IFACES 256
+/* seconds since 1970: the latest packet time accepted (9999-12-31T23:59:59Z;
+ * the earliest is 1970-01-01).  A pcapng time stamp is 64 bits in units of
+ * its interface's choosing plus an offset: a record outside the range is
+ * refused as corrupt rather than counted in an hour no date can name. */
+#define DS_MAX_TS 253402300799LL
 /* count: 802.1Q/802.1ad tags walked in one Ethernet frame. */
 #define DS_MAX_VLAN 8
 /* count: IPv6 extension headers walked before giving up. */

@@ -144,8 +144,11 @@ static int next_pcap(struct ds_capture *c, struct ds_frame *f)
 		        c->path, (unsigned long long)c->records + 1, (unsigned long long)off,
 		        caplen, c->snaplen);
 	f->ts_sec = rd32(h, c->swapped);
+	/* a fraction of a second of a second or more is out of spec: the second
+	 * stands, as tcpdump takes it, and the fraction is the second's last
+	 * nanosecond */
 	uint32_t frac = rd32(h + 4, c->swapped);
-	f->ts_nsec = c->tsdiv == 1000000 ? frac * 1000u : frac;
+	f->ts_nsec = frac >= c->tsdiv ? 999999999u : c->tsdiv == 1000000 ? frac * 1000u : frac;
 	f->origlen = origlen;
 	n = ds_src_get(c->src, 16 + (size_t)caplen, &h);
 	if (n < 0)
@@ -208,14 +211,27 @@ static int shb(struct ds_capture *c, uint64_t off)
 	return 0;
 }
 
-static void set_ts(struct ds_capture *c, const struct ds_iface *ifc, uint64_t ts,
-                   struct ds_frame *f)
+/* f's time from a pcapng time stamp; one before 1970 or past DS_MAX_TS is
+ * refused. */
+static int set_ts(struct ds_capture *c, const struct ds_iface *ifc, uint64_t ts, uint64_t off,
+                  struct ds_frame *f)
 {
 	uint64_t div = ifc->tsdiv ? ifc->tsdiv : 1000000;
-	f->ts_sec = (int64_t)(ts / div) + ifc->tsoff;
+	__int128 sec = (__int128)(ts / div) + ifc->tsoff;
+	if (sec < 0 || sec > DS_MAX_TS) {
+		__int128 mag = sec < 0 ? -sec : sec;
+		return ds_fail(DS_E_FORMAT,
+		               "%s: offset %llu: time stamp out of range: %s%llu s from 1970-01-01 "
+		               "(darkscope takes 1970 to 9999)",
+		               c->path, (unsigned long long)off, sec < 0 ? "-" : "",
+		               mag > UINT64_MAX ? (unsigned long long)UINT64_MAX
+		                                : (unsigned long long)mag);
+	}
+	f->ts_sec = (int64_t)sec;
 	f->ts_nsec = (uint32_t)((unsigned __int128)(ts % div) * 1000000000u / div);
 	c->last_ts = f->ts_sec;
 	c->last_tsn = f->ts_nsec;
+	return 0;
 }
 
 /* Fill f from a packet block body; returns 1, or a negative code. */
@@ -269,8 +285,8 @@ static int packet_block(struct ds_capture *c, uint32_t type, const uint8_t *b, u
 	if (type == PCAPNG_SPB) {
 		f->ts_sec = c->last_ts;
 		f->ts_nsec = c->last_tsn;
-	} else {
-		set_ts(c, ifc, ts, f);
+	} else if ((rc = set_ts(c, ifc, ts, off, f)) < 0) {
+		return rc;
 	}
 	f->linktype = ifc->linktype;
 	f->caplen = caplen;

@@ -40,6 +40,16 @@ cp "$good" "$TMP/snap.pcap"; printf '\x20\x00\x00\x00' | dd of="$TMP/snap.pcap" 
 refused "record beyond the snap length" "$TMP/snap.pcap" "exceeds the snap length 32"
 cp "$FIX/multi.pcapng" "$TMP/blk.pcapng"; printf '\x0d\x00\x00\x00' | dd of="$TMP/blk.pcapng" bs=1 seek=4 conv=notrunc status=none
 refused "pcapng bad block length" "$TMP/blk.pcapng" "bad block length"
+# pcapng time stamps (64 bits in the interface's units, plus its offset)
+# outside 1970..9999 are refused; the last second of 9999 is counted there
+refused "pcapng time stamp in 10000" "$FIX/bad/time-10000.pcapng" \
+  "offset 72: time stamp out of range: 253402300800 s from 1970-01-01"
+refused "pcapng time stamp before 1970" "$FIX/bad/time-1969.pcapng" "out of range: -1800 s"
+refused "pcapng time stamp past 64 bits" "$FIX/bad/time-wraps.pcapng" "out of range: 18446744073709551615 s"
+rm -f "$TMP/t.db"*
+"$DS" ingest --db "$TMP/t.db" --quiet "$FIX/time-last.pcapng"
+got=$("$DS" top ports --db "$TMP/t.db" --from 9999-12-31 --to 9999-12-31 --format json | jq -c '[.total_packets, .rows[0].key]')
+check "a packet at 9999-12-31T23:59:59Z is counted on that day ($got)" [ "$got" = '[1,"23/tcp"]' ]
 gzip -c "$good" > "$TMP/g.pcap.gz"; gsize=$(stat -c %s "$TMP/g.pcap.gz")
 head -c $((gsize / 2)) "$TMP/g.pcap.gz" > "$TMP/cut.pcap.gz"
 refused "gzip cut short" "$TMP/cut.pcap.gz" "gzip stream ends early"

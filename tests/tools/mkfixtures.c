@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void w32(FILE *f, uint32_t v, int be)
 {
@@ -417,6 +418,46 @@ static void pcapng_fixture(const char *dir)
 	fclose(f);
 }
 
+/* Time stamps at and past the ends of the range darkscope takes (1970 to
+ * 9999), in seconds (if_tsresol 0), with if_tsoffset: bad/ holds the files
+ * it refuses, away from the fixtures every test reads. */
+static void ng_idb_secs(FILE *f, int64_t tsoffset)
+{
+	uint8_t b[36] = {0};
+	put16(b, 101, 0); /* raw IP */
+	put32(b + 4, 65535, 0);
+	put16(b + 8, 9, 0); /* if_tsresol: seconds */
+	put16(b + 10, 1, 0);
+	put16(b + 16, 14, 0); /* if_tsoffset */
+	put16(b + 18, 8, 0);
+	put32(b + 20, (uint32_t)(uint64_t)tsoffset, 0);
+	put32(b + 24, (uint32_t)((uint64_t)tsoffset >> 32), 0);
+	ng_block(f, 1, b, 32, 0); /* (and opt_endofopt) */
+}
+
+static void time_fixture(const char *dir, const char *name, int64_t tsoffset, uint64_t ts)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	struct frame fr = relink(eth(T0, "8.8.8.8", "198.51.100.7", 6, 23), NULL, 0);
+	ng_shb(f, 0);
+	ng_idb_secs(f, tsoffset);
+	ng_epb(f, 0, ts, &fr, 0);
+	fclose(f);
+}
+
+static void time_fixtures(const char *dir)
+{
+	char bad[512];
+	snprintf(bad, sizeof bad, "%s/bad", dir);
+	mkdir(bad, 0755);
+	time_fixture(dir, "time-last.pcapng", 0, 253402300799ull); /* 9999-12-31T23:59:59Z */
+	time_fixture(bad, "time-10000.pcapng", 0, 253402300800ull);
+	time_fixture(bad, "time-1969.pcapng", -3600, 1800);
+	time_fixture(bad, "time-wraps.pcapng", INT64_MAX, 1ull << 63); /* 2^64 - 1 s */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -427,5 +468,6 @@ int main(int argc, char **argv)
 	fragment_fixture(argv[1]);
 	linktype_fixtures(argv[1]);
 	pcapng_fixture(argv[1]);
+	time_fixtures(argv[1]);
 	return 0;
 }
