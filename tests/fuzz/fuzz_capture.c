@@ -1,7 +1,7 @@
 /* fuzz_capture.c - any bytes as a capture file: pcap or pcapng, plain,
  * gzip or zstd, every frame decoded.  Reading must end (a clean end or an
  * error), never read out of bounds, and hand out frames within their
- * capture lengths. */
+ * capture lengths, timed between 1970 and 9999. */
 #include "fuzz.h"
 
 #include "darkscope/capture.h"
@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 	while ((rc = ds_capture_next(&c, &f)) == 1) {
 		struct ds_pkt p;
-		if (f.caplen && !f.data)
+		if ((f.caplen && !f.data) || f.ts_sec < 0 || f.ts_sec > DS_MAX_TS ||
+		    f.ts_nsec >= 1000000000u)
 			abort();
 		ds_decode(&f, &p);
 		/* a frame is at least its 16-byte record header (8 in an SPB) */

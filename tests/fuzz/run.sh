@@ -15,14 +15,18 @@ secs=${1:-}
 work=$B/corpus crashes=$B/crashes
 mkdir -p "$work" "$crashes"
 
-# seeds: the captures of the tests (plain, gzip, zstd), the checked-in
-# segments and configurations, and every input that once failed
+# seeds: the captures of the tests (plain, gzip, zstd), a GeoLite2-layout
+# database, the checked-in segments and configurations, and every input
+# that once failed
 seeds=$(mktemp -d); trap 'rm -rf "$seeds"' EXIT
 mkdir -p "$seeds/capture"
 "$B/tests/mkfixtures" "$seeds/capture" >/dev/null || { echo "not ok - fuzz: cannot write the fixtures"; exit 1; }
 gzip -c "$seeds/capture/multi.pcapng" > "$seeds/capture/multi.pcapng.gz"
 gzip -c "$seeds/capture/frags.pcap" > "$seeds/capture/frags.pcap.gz"
 zstd -q -c "$seeds/capture/sll.pcap" > "$seeds/capture/sll.pcap.zst"
+mkdir -p "$seeds/geo"
+perl tests/tools/mkgeolite.pl "$seeds/geo/geolite.mmdb" || { echo "not ok - fuzz: cannot write a GeoIP database"; exit 1; }
+export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0
 
 status=0
 for bin in "$B"/fuzz/fuzz_*; do
