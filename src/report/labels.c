@@ -177,16 +177,18 @@ static void load_services(struct ds_labels *l, const char *path)
 	fclose(f);
 }
 
-/* Extract "field": "value" after p within the current JSON object. */
+/* Extract "field": "value" from the JSON object [obj, objend).  Searches
+ * stay within the object: a file of many objects without the field is read
+ * once, not once per object. */
 static int json_field(const char *obj, const char *objend, const char *field, char *out, size_t cap)
 {
 	char pat[48];
-	snprintf(pat, sizeof pat, "\"%s\"", field);
-	const char *p = strstr(obj, pat);
-	if (!p || p > objend)
+	size_t n = (size_t)snprintf(pat, sizeof pat, "\"%s\"", field);
+	const char *p = memmem(obj, (size_t)(objend - obj), pat, n);
+	if (!p)
 		return -1;
-	p = strchr(p + strlen(pat), '"');
-	if (!p || p > objend)
+	p = memchr(p + n, '"', (size_t)(objend - (p + n)));
+	if (!p)
 		return -1;
 	p++;
 	size_t k = 0;
