@@ -16,8 +16,8 @@ work=$B/corpus crashes=$B/crashes
 mkdir -p "$work" "$crashes"
 
 # seeds: the captures of the tests (plain, gzip, zstd), a GeoLite2-layout
-# database, the checked-in segments and configurations, and every input
-# that once failed
+# database, the start of the service and country tables, the checked-in
+# segments and configurations, and every input that once failed
 seeds=$(mktemp -d); trap 'rm -rf "$seeds"' EXIT
 mkdir -p "$seeds/capture"
 "$B/tests/mkfixtures" "$seeds/capture" >/dev/null || { echo "not ok - fuzz: cannot write the fixtures"; exit 1; }
@@ -26,6 +26,9 @@ gzip -c "$seeds/capture/frags.pcap" > "$seeds/capture/frags.pcap.gz"
 zstd -q -c "$seeds/capture/sll.pcap" > "$seeds/capture/sll.pcap.zst"
 mkdir -p "$seeds/geo"
 perl tests/tools/mkgeolite.pl "$seeds/geo/geolite.mmdb" || { echo "not ok - fuzz: cannot write a GeoIP database"; exit 1; }
+mkdir -p "$seeds/labels"
+{ printf '23/tcp\n'; grep -v '^#' /usr/share/wireshark/services | head -80; printf '\0'
+  head -c 4000 /usr/share/iso-codes/json/iso_3166-1.json; } > "$seeds/labels/services-countries"
 export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0
 
 status=0
