@@ -144,9 +144,9 @@ static int next_pcap(struct ds_capture *c, struct ds_frame *f)
 		        c->path, (unsigned long long)c->records + 1, (unsigned long long)off,
 		        caplen, c->snaplen);
 	f->ts_sec = rd32(h, c->swapped);
-	/* a fraction of a second of a second or more is out of spec: the second
-	 * stands, as tcpdump takes it, and the fraction is the second's last
-	 * nanosecond */
+	/* a fraction field of a whole second or more is out of spec: the second
+	 * stands, as tcpdump takes it, and the fraction becomes the second's
+	 * last nanosecond */
 	uint32_t frac = rd32(h + 4, c->swapped);
 	f->ts_nsec = frac >= c->tsdiv ? 999999999u : c->tsdiv == 1000000 ? frac * 1000u : frac;
 	f->origlen = origlen;

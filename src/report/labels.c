@@ -178,8 +178,8 @@ static void load_services(struct ds_labels *l, const char *path)
 }
 
 /* Extract "field": "value" from the JSON object [obj, objend).  Searches
- * stay within the object: a file of many objects without the field is read
- * once, not once per object. */
+ * stay within the object, so that a file of many objects is read once, not
+ * once per object. */
 static int json_field(const char *obj, const char *objend, const char *field, char *out, size_t cap)
 {
 	char pat[48];
@@ -227,10 +227,13 @@ static void load_countries(struct ds_labels *l, const char *path)
 	if (!text)
 		return;
 	text[len] = 0;
-	for (const char *o = strchr(text, '{'); o; o = strchr(o + 1, '{')) {
-		const char *e = strchr(o, '}');
-		if (!e)
+	/* each innermost object, {...} with no brace inside: one pass over the
+	 * text however the braces nest */
+	for (const char *o = strchr(text, '{'), *e; o; o = strchr(e, '{')) {
+		if (!(e = strpbrk(o + 1, "{}")))
 			break;
+		if (*e == '{')
+			continue;
 		char cc[8], name[256];
 		if (json_field(o, e, "alpha_2", cc, sizeof cc) < 0 || strlen(cc) != 2)
 			continue;
