@@ -77,7 +77,7 @@ clean:
 	rm -rf build build-san build-fuzz
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
 .PHONY: all units fuzz test clean format
 .SECONDARY:
