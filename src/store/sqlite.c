@@ -27,11 +27,11 @@ struct sq {
  * whole records, reading each blob's overflow pages through the WAL, some
  * 150,000 page reads for a week of interleaved sources.  Such stores are
  * read and written the same way (docs/store.md). */
+static const char pragmas[] = "PRAGMA journal_mode=WAL;"
+                              "PRAGMA synchronous=NORMAL;"
+                              "PRAGMA cache_size=-8192;"
+                              "PRAGMA mmap_size=268435456;";
 static const char schema[] =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=NORMAL;"
-        "PRAGMA cache_size=-8192;"
-        "PRAGMA mmap_size=268435456;"
         "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
         "INSERT OR IGNORE INTO meta VALUES('format','darkscope-store');"
         "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");"
@@ -83,6 +83,22 @@ static int exec(struct sq *s, const char *sql)
 		return rc;
 	}
 	return 0;
+}
+
+/* The tables a store has.  Opening a store that has them all writes
+ * nothing: a query does not wait for the write lock an ingest holds. */
+static const char made[] = "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN"
+                           " ('meta', 'sensor', 'file', 'segment', 'segday')";
+
+/* The number a query of one count gives, or a negative code. */
+static int count(struct sq *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return sqerr(s, "reading the schema");
+	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	return n < 0 ? sqerr(s, "reading the schema") : n;
 }
 
 /* 0 when the store is this darkscope's, 1 when it is version 3 to 6 (to
@@ -226,8 +242,9 @@ static int sq_open(struct ds_store **out, const char *uri)
 		goto err;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	int old;
-	if ((rc = exec(s, schema)) < 0 || (rc = old = check_version(s)) < 0)
+	int old, have;
+	if ((rc = exec(s, pragmas)) < 0 || (rc = have = count(s, made)) < 0 ||
+	    (have < 5 && (rc = exec(s, schema)) < 0) || (rc = old = check_version(s)) < 0)
 		goto err;
 	if (sqlite3_prepare_v2(s->db, "SELECT data FROM segment WHERE mask=?1 AND hour=?2", -1,
 	                       &s->get, NULL) ||
@@ -248,6 +265,12 @@ static int sq_open(struct ds_store **out, const char *uri)
 		goto err;
 	}
 	if (old && (rc = migrate(s)) < 0)
+		goto err;
+	/* (after migrating: stores before schema 7 have no file.bytes) */
+	if ((rc = have = count(s, "SELECT count(*) FROM sqlite_master WHERE name='file_bytes'")) <
+	            0 ||
+	    (have == 0 &&
+	     (rc = exec(s, "CREATE INDEX IF NOT EXISTS file_bytes ON file(bytes)")) < 0))
 		goto err;
 	*out = &s->base;
 	return 0;

@@ -84,6 +84,23 @@ want=$(tshark_frames "$FIX/eth-le-us.pcap")
 got=$("$DS" files --db "$db" --format json | jq --arg p "$FIX/eth-le-us.pcap" '.files[] | select(.path==$p) | .packets')
 check "files lists what is stored ($got packets, tshark $want)" [ "$("$DS" files --db "$db" --format json | jq '.files | length')" = 3 -a "$got" = "$want" ]
 
+# a query while an ingest holds the write lock answers at once, from the
+# store as it was before that ingest (opening a store wrote its schema again,
+# so a query waited for the ingest to commit, and failed after 10 s)
+big2=$TMP/big2.pcap cdb=$TMP/c.db
+"$DS" synth --geoip "$GEO" --from 2014-11-04 --to 2014-11-06 --rate 2000000 --seed 9 --out "$big2" --quiet
+sqlite3 "$db" "vacuum into '$cdb'"
+"$DS" top ports --db "$cdb" -n 1000 --format json > "$TMP/before-big2"
+"$DS" ingest --db "$cdb" --geoip "$GEO" --quiet "$big2" & pid=$!
+sleep 0.3
+"$DS" top ports --db "$cdb" -n 1000 --format json > "$TMP/during-big2"; rc=$?
+kill -0 $pid 2>/dev/null; running=$?
+wait $pid; irc=$?
+check "a query during an ingest answers (status $rc) before the ingest ends (still running: $running)" \
+  [ $rc -eq 0 -a $running -eq 0 -a $irc -eq 0 ]
+same "... with the store as it was before that ingest" "$TMP/before-big2" "$TMP/during-big2"
+check "... and the ingest is stored after it" [ "$(sqlite3 "$cdb" 'select count(*) from file')" = 4 ]
+
 # parallel = sequential = replay, byte for byte
 for j in 1 2; do
   rm -f "$TMP/p$j.db"*
@@ -156,11 +173,13 @@ check "and its hours have the one-dimension masks again" \
 # a version 6 store had no file sizes: its files get none, so every file is
 # digested before it is read (any of them may be one of those)
 want=$("$DS" files --db "$odb" --format csv)
-sqlite3 "$odb" "alter table file drop column bytes; update meta set v = '6' where k = 'schema_version'"
+sqlite3 "$odb" "drop index file_bytes; alter table file drop column bytes; update meta set v = '6' where k = 'schema_version'"
 check "a version 6 store is migrated: the same files, their sizes unknown" \
   [ "$("$DS" files --db "$odb" --format csv)" = "$want" -a "$(sqlite3 "$odb" "select count(*) from file where bytes is null") $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "$(sqlite3 "$odb" "select count(*) from file") 7" ]
 out=$("$DS" ingest --db "$odb" --geoip "$GEO" -v "$TMP/multi.pcapng.gz" 2>&1)
 check "and a file of any size is digested first there" grep -q "0 taken while reading (a size not stored before), 1 first" <<<"$out"
+check "and file sizes are indexed there (a size is looked up per file ingested)" \
+  [ "$(sqlite3 "$odb" "select count(*) from sqlite_master where name = 'file_bytes'")" = 1 ]
 sqlite3 "$odb" "update meta set v = '2' where k = 'schema_version'"
 "$DS" top ports --db "$odb" > /dev/null 2> "$TMP/err"; rc=$?
 check "an older store is refused in one line ($(cat "$TMP/err"))" \
