@@ -44,6 +44,8 @@ struct ds_store_ops {
 	int (*accepts)(const char *uri);
 	int (*open)(struct ds_store **out, const char *uri);
 	void (*close)(struct ds_store *s);
+	/* A write transaction; waits for another process's to end, however
+	 * long (saying so once it has waited a second). */
 	int (*begin)(struct ds_store *s);
 	int (*commit)(struct ds_store *s);
 	int (*rollback)(struct ds_store *s);

@@ -54,6 +54,8 @@ int ds_cmd_ingest(struct ds_ctx *c)
 	struct ds_ingest_result res;
 	rc = ds_ingest(st, &o, a->pos, a->npos, &res);
 	st->ops->close(st);
+	if (rc < 0 && res.failed == 0) /* before any file: not said yet */
+		fprintf(stderr, "darkscope: %s\n", ds_lasterr());
 	if (!o.quiet)
 		fprintf(stderr,
 		        "darkscope: %u ingested, %u skipped, %u failed; %llu packets in %.3f s\n",

@@ -1,6 +1,7 @@
 /* sqlite.c - the embedded default store: one SQLite file (docs/store.md). */
 #include "darkscope/store.h"
 
+#include "darkscope/dtime.h"
 #include "darkscope/err.h"
 #include "darkscope/log.h"
 #include "store/segment.h"
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SCHEMA_VERSION "7"
 
@@ -18,6 +20,8 @@ struct sq {
 	char *path;
 	sqlite3_stmt *get, *ins, *scan, *insday, *scanday;
 	struct ds_buf enc;
+	double wait_from; /* when begin() found the store locked */
+	int said;         /* ... and said it waits */
 };
 
 /* The segment tables are rowid tables: their key (mask, hour) lives in an
@@ -279,9 +283,35 @@ err:
 	return rc;
 }
 
+/* Busy handler of begin(): another process writes (an ingest holds the
+ * store for as long as its files take to read); wait for it, in steps of up
+ * to 20 ms, and say so once after a second. */
+static int wait_writer(void *arg, int tries)
+{
+	struct sq *s = arg;
+	if (tries == 0)
+		s->wait_from = ds_elapsed();
+	if (!s->said && ds_elapsed() - s->wait_from >= 1.0) {
+		DS_WARN("store", "%s: another process is writing the store; waiting for it",
+		        s->path);
+		s->said = 1;
+	}
+	struct timespec ts = {0, (tries < 20 ? tries + 1 : 20) * 1000000L};
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 static int sq_begin(struct ds_store *b)
 {
-	return exec((struct sq *)b, "BEGIN IMMEDIATE");
+	struct sq *s = (struct sq *)b;
+	s->said = 0;
+	sqlite3_busy_handler(s->db, wait_writer, s);
+	int rc = exec(s, "BEGIN IMMEDIATE");
+	sqlite3_busy_timeout(s->db, 10000);
+	if (rc == 0 && s->said)
+		DS_WARN("store", "%s: the other writer is done after %.1f s", s->path,
+		        ds_elapsed() - s->wait_from);
+	return rc;
 }
 
 static int sq_commit(struct ds_store *b)

@@ -101,6 +101,23 @@ check "a query during an ingest answers (status $rc) before the ingest ends (sti
 same "... with the store as it was before that ingest" "$TMP/before-big2" "$TMP/during-big2"
 check "... and the ingest is stored after it" [ "$(sqlite3 "$cdb" 'select count(*) from file')" = 4 ]
 
+# an ingest while another process writes the store waits for it, however
+# long (it gave up after 10 s), and says so
+sqlite3 "$cdb" "BEGIN IMMEDIATE;" ".shell sleep 11" "COMMIT;" & lock=$!
+sleep 0.5
+"$DS" ingest --db "$cdb" --geoip "$GEO" "$FIX/ipv6.pcap" > /dev/null 2> "$TMP/werr"; rc=$?
+wait $lock
+check "an ingest waits for another writer past 10 s (status $rc)" \
+  eval '[ $rc -eq 0 ] && grep -q "another process is writing the store; waiting for it" "$TMP/werr" &&
+        grep -q "the other writer is done after 1[0-9]\.[0-9] s" "$TMP/werr"'
+check "... and its file is stored" [ "$(sqlite3 "$cdb" 'select count(*) from file')" = 5 ]
+# a store that fails before any file is read (a damaged sensor table) is
+# named in one line (nothing was said)
+sqlite3 "$cdb" "alter table sensor drop column alias"
+"$DS" ingest --db "$cdb" --geoip "$GEO" --quiet "$FIX/raw.pcap" 2> "$TMP/derr"; rc=$?
+check "a damaged store is refused in one line naming it ($(head -1 "$TMP/derr"))" \
+  eval '[ $rc -eq 1 ] && [ "$(wc -l < "$TMP/derr")" = 1 ] && grep -qF "$cdb: registering sensor" "$TMP/derr"'
+
 # parallel = sequential = replay, byte for byte
 for j in 1 2; do
   rm -f "$TMP/p$j.db"*
