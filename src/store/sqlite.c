@@ -94,6 +94,10 @@ static int exec(struct sq *s, const char *sql)
 static const char made[] = "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN"
                            " ('meta', 'sensor', 'file', 'segment', 'segday')";
 
+/* File sizes are looked up once per file ingested (file_size_seen). */
+static const char has_size_index[] = "SELECT count(*) FROM sqlite_master WHERE name='file_bytes'";
+static const char size_index[] = "CREATE INDEX IF NOT EXISTS file_bytes ON file(bytes)";
+
 /* The number a query of one count gives, or a negative code. */
 static int count(struct sq *s, const char *sql)
 {
@@ -230,6 +234,25 @@ static int migrate(struct sq *s)
 	return rc;
 }
 
+/* Busy handler of writes (begin(), and making or migrating a store when it
+ * is opened): another process writes (an ingest holds the store for as long
+ * as its files take to read); wait for it, in steps of up to 20 ms, and say
+ * so once after a second. */
+static int wait_writer(void *arg, int tries)
+{
+	struct sq *s = arg;
+	if (tries == 0)
+		s->wait_from = ds_elapsed();
+	if (!s->said && ds_elapsed() - s->wait_from >= 1.0) {
+		DS_WARN("store", "%s: another process is writing the store; waiting for it",
+		        s->path);
+		s->said = 1;
+	}
+	struct timespec ts = {0, (tries < 20 ? tries + 1 : 20) * 1000000L};
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 static int sq_open(struct ds_store **out, const char *uri)
 {
 	struct sq *s = calloc(1, sizeof *s);
@@ -245,7 +268,7 @@ static int sq_open(struct ds_store **out, const char *uri)
 		             s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto err;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_handler(s->db, wait_writer, s);
 	int old, have;
 	if ((rc = exec(s, pragmas)) < 0 || (rc = have = count(s, made)) < 0 ||
 	    (have < 5 && (rc = exec(s, schema)) < 0) || (rc = old = check_version(s)) < 0)
@@ -271,34 +294,18 @@ static int sq_open(struct ds_store **out, const char *uri)
 	if (old && (rc = migrate(s)) < 0)
 		goto err;
 	/* (after migrating: stores before schema 7 have no file.bytes) */
-	if ((rc = have = count(s, "SELECT count(*) FROM sqlite_master WHERE name='file_bytes'")) <
-	            0 ||
-	    (have == 0 &&
-	     (rc = exec(s, "CREATE INDEX IF NOT EXISTS file_bytes ON file(bytes)")) < 0))
+	if ((rc = have = count(s, has_size_index)) < 0 ||
+	    (have == 0 && (rc = exec(s, size_index)) < 0))
 		goto err;
+	sqlite3_busy_timeout(s->db, 10000);
+	if (s->said)
+		DS_WARN("store", "%s: the other writer is done after %.1f s", s->path,
+		        ds_elapsed() - s->wait_from);
 	*out = &s->base;
 	return 0;
 err:
 	sq_close(&s->base);
 	return rc;
-}
-
-/* Busy handler of begin(): another process writes (an ingest holds the
- * store for as long as its files take to read); wait for it, in steps of up
- * to 20 ms, and say so once after a second. */
-static int wait_writer(void *arg, int tries)
-{
-	struct sq *s = arg;
-	if (tries == 0)
-		s->wait_from = ds_elapsed();
-	if (!s->said && ds_elapsed() - s->wait_from >= 1.0) {
-		DS_WARN("store", "%s: another process is writing the store; waiting for it",
-		        s->path);
-		s->said = 1;
-	}
-	struct timespec ts = {0, (tries < 20 ? tries + 1 : 20) * 1000000L};
-	nanosleep(&ts, NULL);
-	return 1;
 }
 
 static int sq_begin(struct ds_store *b)
