@@ -40,8 +40,9 @@ for bin in "$B"/fuzz/fuzz_*; do
   else
     args=(-runs=20000 -seed=1); dirs=("$(mktemp -d -p "$seeds")")
   fi
-  [ -d "$seeds/$t" ] && dirs+=("$seeds/$t")
-  [ -d "tests/fuzz/corpus/$t" ] && dirs+=("$PWD/tests/fuzz/corpus/$t")
+  from=$t; [ "$t" = ingest ] && from=capture # (the ingest target reads captures too)
+  [ -d "$seeds/$from" ] && dirs+=("$seeds/$from")
+  [ -d "tests/fuzz/corpus/$from" ] && dirs+=("$PWD/tests/fuzz/corpus/$from")
   log=$B/fuzz_$t.log
   ( cd "$crashes" && "../fuzz/fuzz_$t" "${args[@]}" -timeout=10 -rss_limit_mb=2048 \
       -max_len=65536 -print_final_stats=1 "${dirs[@]}" ) > "$log" 2>&1
