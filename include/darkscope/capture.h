@@ -50,6 +50,12 @@ struct ds_capture {
 	uint32_t last_tsn;
 };
 
+/* Does path name standard input ("-")? */
+static inline int ds_is_stdin(const char *path)
+{
+	return path[0] == '-' && path[1] == 0;
+}
+
 /* Open path ("-" = stdin) and read its file header.  On failure the detail
  * names the file and offset; nothing needs closing. */
 int ds_capture_open(struct ds_capture *c, const char *path);

@@ -135,6 +135,24 @@ static int union_regs(const struct ds_row *const *rows, size_t k, struct ds_unio
 	return ds_sketch_encode_regs(u->reg, enc);
 }
 
+/* Decode the encoded sparse list of it (its deltas, in one loop) into hs,
+ * or only check it when hs is NULL: -1 when corrupt (a list holds each hash
+ * once, in order, below 2^32), else the hashes, *stop where they end. */
+static long sparse_list(const struct hashes *it, uint32_t *hs, const uint8_t **stop)
+{
+	const uint8_t *q = it->p;
+	uint64_t h = 0, v;
+	long m = 0;
+	for (uint64_t left = it->left; left > 0; left--, m++) {
+		if (ds_getv(&q, it->end, &v) < 0 || (h += v) > UINT32_MAX || (m > 0 && v == 0))
+			return -1;
+		if (hs)
+			hs[m] = (uint32_t)h;
+	}
+	*stop = q;
+	return m;
+}
+
 /* One row's sketch as the union of itself: an encoding as ds_sketch_encode
  * writes it (a tag, then exactly as many increasing hashes as it says, or
  * the registers) is copied as it is, which is what decoding and encoding it
@@ -148,16 +166,10 @@ static int union_one(const struct ds_row *r, struct ds_buf *enc)
 	if (hashes_open(&it, r) < 0)
 		return -1;
 	if (!it.reg) {
+		const uint8_t *stop;
 		if (it.left > DS_SPARSE_MAX)
 			return 0;
-		const uint8_t *q = it.p;
-		uint64_t h = 0, v;
-		for (uint64_t i = 0; i < it.left; i++) {
-			if (ds_getv(&q, it.end, &v) < 0 || (h += v) > UINT32_MAX ||
-			    (i > 0 && v == 0))
-				return -1;
-		}
-		if (q != it.end)
+		if (sparse_list(&it, NULL, &stop) < 0 || stop != it.end)
 			return -1;
 	}
 	return ds_buf_put(enc, r->enc, r->enclen) < 0 ? -1 : 1;
@@ -167,17 +179,9 @@ static int union_one(const struct ds_row *r, struct ds_buf *enc)
 static long gather(struct hashes *it, uint32_t *hs)
 {
 	long m = 0;
-	if (it->r->enc) { /* the deltas, decoded in one loop */
-		const uint8_t *q = it->p, *end = it->end;
-		uint64_t h = 0;
-		for (uint64_t left = it->left; left > 0; left--) {
-			uint64_t v;
-			if (ds_getv(&q, end, &v) < 0 || (h += v) > UINT32_MAX || (m > 0 && v == 0))
-				return -1; /* (a list holds each hash once, in order) */
-			hs[m++] = (uint32_t)h;
-		}
-		return m;
-	}
+	const uint8_t *stop;
+	if (it->r->enc)
+		return sparse_list(it, hs, &stop);
 	uint32_t h;
 	int rc;
 	while ((rc = hashes_next(it, &h)) == 1)

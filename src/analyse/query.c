@@ -137,9 +137,9 @@ static int sort_natural(struct sortent *e, size_t n)
  * with its protocol: 27 bits; country: 10; sensor: 16), counted in place in
  * blocks of 65,536 counters made on first use.  Rows of every segment land
  * in a few blocks (ports: one per protocol, and one for its fragments; the
- * bench quarter's fill 4), and walking the blocks gives the keys in order.  A hash table of the
- * keys missed the cache on most of a quarter's 370,000 rows, and sorting them took a fifth of the
- * query. */
+ * bench quarter's fill 4), and walking the blocks gives the keys in order.
+ * A hash table of the keys missed the cache on most of a quarter's 370,000
+ * rows, and sorting them took a fifth of the query. */
 #define RANK_BLOCK_BITS 16
 #define RANK_BLOCKS     ((size_t)1 << (27 - RANK_BLOCK_BITS))
 

@@ -84,7 +84,7 @@ static int open_pcap(struct ds_capture *c, const uint8_t *h)
 int ds_capture_open(struct ds_capture *c, const char *path)
 {
 	memset(c, 0, sizeof *c);
-	snprintf(c->path, sizeof c->path, "%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
+	snprintf(c->path, sizeof c->path, "%s", ds_is_stdin(path) ? "<stdin>" : path);
 	int rc = ds_src_open(&c->src, path);
 	if (rc < 0)
 		return rc;

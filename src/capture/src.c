@@ -315,8 +315,8 @@ int ds_src_open(struct ds_src **out, const char *path)
 	struct ds_src *s = calloc(1, sizeof *s);
 	if (!s)
 		return ds_fail(DS_E_NOMEM, "%s: out of memory", path);
-	s->path = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
-	s->fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+	s->path = strdup(ds_is_stdin(path) ? "<stdin>" : path);
+	s->fd = ds_is_stdin(path) ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
 	if (!s->path || s->fd < 0) {
 		rc = ds_fail(DS_E_IO, "%s: cannot open: %s", path, strerror(errno));
 		goto err;

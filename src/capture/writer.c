@@ -1,6 +1,7 @@
 /* writer.c - pcap output through stdio, zlib or zstd. */
 #include "darkscope/pcapw.h"
 
+#include "darkscope/capture.h"
 #include "darkscope/err.h"
 
 #include <errno.h>
@@ -70,7 +71,7 @@ int ds_pcapw_open(struct ds_pcapw **out, const char *path, uint32_t linktype)
 	if (w->kind == W_GZ)
 		w->gz = gzopen(path, "wb6");
 	else
-		w->f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+		w->f = ds_is_stdin(path) ? stdout : fopen(path, "wb");
 	if ((w->kind == W_GZ && !w->gz) || (w->kind != W_GZ && !w->f)) {
 		int rc = ds_fail(DS_E_IO, "%s: cannot create: %s", path, strerror(errno));
 		free(w);

@@ -45,11 +45,6 @@ struct job {
 	char first_bad[512];
 };
 
-static int is_stdin(const char *path)
-{
-	return strcmp(path, "-") == 0;
-}
-
 /* Hand one finished hour to the writer: its sketches are encoded here, in
  * the reader's thread, so files in parallel encode in parallel. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
@@ -157,7 +152,7 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 	}
 	if (rc == 0)
 		rc = ds_agg_flush(agg);
-	if (rc == 0 && (j->late_digest || is_stdin(j->path))) {
+	if (rc == 0 && (j->late_digest || ds_is_stdin(j->path))) {
 		rc = ds_capture_drain(&cap);
 		ds_capture_digest(&cap, j->digest);
 		j->bytes = ds_capture_raw_bytes(&cap);
@@ -207,7 +202,7 @@ static void summary(const struct job *j)
 	}
 	printf("ingested %s: %llu packets (%llu unattributed, %llu not IP, %llu undecodable), %s "
 	       ".. %s%s\n",
-	       is_stdin(j->path) ? "<stdin>" : j->path, (unsigned long long)j->frames,
+	       ds_is_stdin(j->path) ? "<stdin>" : j->path, (unsigned long long)j->frames,
 	       (unsigned long long)j->unattributed, (unsigned long long)j->nonip,
 	       (unsigned long long)j->bad, a, b, j->partial ? " (partial)" : "");
 	if (j->bad)
@@ -251,7 +246,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin
 		return wrc;
 	}
 	*dup_stdin = 0;
-	if (!failed && n == 1 && is_stdin(jobs[0]->path)) {
+	if (!failed && n == 1 && ds_is_stdin(jobs[0]->path)) {
 		struct ds_file_info old;
 		char path[512];
 		int seen = st->ops->file_seen(st, jobs[0]->digest, &old, path, sizeof path);
@@ -314,7 +309,7 @@ static void *digest_worker(void *arg)
 		if (i >= d->n)
 			return NULL;
 		struct job *j = &d->jobs[i];
-		if (j->late_digest || is_stdin(j->path))
+		if (j->late_digest || ds_is_stdin(j->path))
 			continue;
 		if ((j->rc = ds_file_digest(j->path, j->digest)) < 0)
 			snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
@@ -329,7 +324,7 @@ static int plan_digests(struct ds_store *st, struct job *jobs, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct stat sb;
-		if (!is_stdin(jobs[i].path) && stat(jobs[i].path, &sb) == 0 &&
+		if (!ds_is_stdin(jobs[i].path) && stat(jobs[i].path, &sb) == 0 &&
 		    S_ISREG(sb.st_mode) && sb.st_size > 0)
 			jobs[i].bytes = (uint64_t)sb.st_size;
 	}
@@ -366,7 +361,7 @@ static int already(struct ds_store *st, struct job *j, struct job *jobs, int i)
 {
 	struct ds_file_info old;
 	char path[512];
-	if (is_stdin(j->path) || j->late_digest)
+	if (ds_is_stdin(j->path) || j->late_digest)
 		return 0;
 	int rc;
 	for (int k = 0; k < i; k++)
@@ -420,7 +415,7 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	int late = 0, piped = 0;
 	for (int i = 0; i < nfiles; i++) {
 		late += jobs[i].late_digest;
-		piped += is_stdin(jobs[i].path);
+		piped += ds_is_stdin(jobs[i].path);
 	}
 	DS_INFO("ingest",
 	        "file digests: %d taken while reading (a size not stored before), %d first%s", late,
@@ -443,11 +438,11 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	}
 	double t0 = ds_elapsed();
 	for (int at = 0; at < ntodo;) {
-		struct job *group[DS_MAX_THREADS];
+		struct job *group[DS_MAX_THREADS] = {0}; /* (gcc cannot see n >= 1) */
 		int n = 0;
 		/* stdin runs alone: its digest is known only at its end */
 		while (at < ntodo && n < threads) {
-			int piped_in = is_stdin(todo[at]->path);
+			int piped_in = ds_is_stdin(todo[at]->path);
 			if (piped_in && n > 0)
 				break;
 			group[n++] = todo[at++];

@@ -196,13 +196,12 @@ static int migrate(struct sq *s)
 	              &days, &nd);
 	if (rc == 0 && nd)
 		rc = ds_store_build_days(&s->base, days, nd);
-	int32_t *has_bytes = NULL;
-	size_t nb = 0;
-	if (rc == 0)
-		rc = int_list(s, "SELECT 1 FROM pragma_table_info('file') WHERE name='bytes'",
-		              &has_bytes, &nb);
-	free(has_bytes);
-	if (rc == 0 && nb == 0)
+	int has_bytes =
+	        rc ? 0
+	           : count(s, "SELECT count(*) FROM pragma_table_info('file') WHERE name='bytes'");
+	if (has_bytes < 0)
+		rc = has_bytes;
+	else if (rc == 0 && has_bytes == 0)
 		rc = exec(s, "ALTER TABLE file ADD COLUMN bytes INTEGER");
 	if (rc == 0)
 		rc = exec(s, "DELETE FROM segment WHERE mask IN (3, 5, 6)");
@@ -253,6 +252,22 @@ static int wait_writer(void *arg, int tries)
 	return 1;
 }
 
+/* Writes from here on wait for another writer (wait_writer) ... */
+static void writes_wait(struct sq *s)
+{
+	s->said = 0;
+	sqlite3_busy_handler(s->db, wait_writer, s);
+}
+
+/* ... and from here on reads give up after 10 s, as they did. */
+static void writes_done(struct sq *s)
+{
+	sqlite3_busy_timeout(s->db, 10000);
+	if (s->said)
+		DS_WARN("store", "%s: the other writer is done after %.1f s", s->path,
+		        ds_elapsed() - s->wait_from);
+}
+
 static int sq_open(struct ds_store **out, const char *uri)
 {
 	struct sq *s = calloc(1, sizeof *s);
@@ -268,7 +283,7 @@ static int sq_open(struct ds_store **out, const char *uri)
 		             s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto err;
 	}
-	sqlite3_busy_handler(s->db, wait_writer, s);
+	writes_wait(s); /* making or migrating a store writes */
 	int old, have;
 	if ((rc = exec(s, pragmas)) < 0 || (rc = have = count(s, made)) < 0 ||
 	    (have < 5 && (rc = exec(s, schema)) < 0) || (rc = old = check_version(s)) < 0)
@@ -297,10 +312,7 @@ static int sq_open(struct ds_store **out, const char *uri)
 	if ((rc = have = count(s, has_size_index)) < 0 ||
 	    (have == 0 && (rc = exec(s, size_index)) < 0))
 		goto err;
-	sqlite3_busy_timeout(s->db, 10000);
-	if (s->said)
-		DS_WARN("store", "%s: the other writer is done after %.1f s", s->path,
-		        ds_elapsed() - s->wait_from);
+	writes_done(s);
 	*out = &s->base;
 	return 0;
 err:
@@ -311,13 +323,9 @@ err:
 static int sq_begin(struct ds_store *b)
 {
 	struct sq *s = (struct sq *)b;
-	s->said = 0;
-	sqlite3_busy_handler(s->db, wait_writer, s);
+	writes_wait(s);
 	int rc = exec(s, "BEGIN IMMEDIATE");
-	sqlite3_busy_timeout(s->db, 10000);
-	if (rc == 0 && s->said)
-		DS_WARN("store", "%s: the other writer is done after %.1f s", s->path,
-		        ds_elapsed() - s->wait_from);
+	writes_done(s);
 	return rc;
 }
 
