@@ -48,6 +48,12 @@ struct ds_capture {
 	uint64_t records; /* frames handed out */
 	int64_t last_ts;  /* for SPB, which has no time stamp */
 	uint32_t last_tsn;
+	/* one part of a split capture (ds_capture_range) */
+	int primed;    /* the leading header blocks are read */
+	uint64_t stop; /* the part ends here (0: at the end of the input) */
+	int seam_swapped;
+	unsigned seam_nifaces; /* the interfaces the next part starts with */
+	struct ds_iface seam_ifaces[DS_MAX_IFACES];
 };
 
 /* Does path name standard input ("-")? */
@@ -63,6 +69,26 @@ int ds_capture_open(struct ds_capture *c, const char *path);
 /* Next frame: 1 and *f filled, 0 at a clean end of input, or a negative code
  * (-DS_E_TRUNCATED when the input ends inside a record). */
 int ds_capture_next(struct ds_capture *c, struct ds_frame *f);
+
+/* Splitting one capture among readers.  Only a mapped (plain, regular) file
+ * can be split: ds_capture_mapped() says whether c is one, and its size.
+ *
+ * ds_capture_find() looks for a record at or after offset `from` (within
+ * DS_SPLIT_WINDOW bytes): a place where a chain of records parses cleanly (for
+ * pcapng, starting with an enhanced packet block).  Returns 1 with *at set, 0
+ * if there is none, or a negative code.  It does not move c.
+ *
+ * ds_capture_range() makes c read the records in [from, to) (to = 0: up to
+ * the end), from and to being offsets that ds_capture_find() gave (or 0 for
+ * from).  A part starts with the interfaces of the file's leading header
+ * blocks.  ds_capture_next() returns 0 when c lands exactly on `to` with
+ * those same interfaces; otherwise it fails with -DS_E_SEAM, and the file must
+ * be read whole (the place found was not a record, or the interfaces changed
+ * within the file).  Landing exactly on `to` proves it a record boundary, so a
+ * split file reads the very records a whole one does. */
+int ds_capture_mapped(const struct ds_capture *c, uint64_t *size);
+int ds_capture_find(struct ds_capture *c, uint64_t from, uint64_t *at);
+int ds_capture_range(struct ds_capture *c, uint64_t from, uint64_t to);
 
 /* Digest the file as it is read (a cheap pass over bytes still in the
  * cache) rather than in one pass at ds_capture_digest(). */

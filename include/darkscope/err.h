@@ -7,19 +7,20 @@
 #ifndef DARKSCOPE_ERR_H
 #define DARKSCOPE_ERR_H
 
-#define DS_ERRORS(X)                        \
-	X(OK, "success")                    \
-	X(NOMEM, "out of memory")           \
-	X(IO, "input/output error")         \
-	X(FORMAT, "malformed input")        \
-	X(TRUNCATED, "input truncated")     \
-	X(UNSUPPORTED, "unsupported input") \
-	X(CONFIG, "bad configuration")      \
-	X(STORE, "store error")             \
-	X(USAGE, "usage error")             \
-	X(NOTFOUND, "not found")            \
-	X(LIMIT, "limit exceeded")          \
-	X(GEO, "geolocation database error")
+#define DS_ERRORS(X)                         \
+	X(OK, "success")                     \
+	X(NOMEM, "out of memory")            \
+	X(IO, "input/output error")          \
+	X(FORMAT, "malformed input")         \
+	X(TRUNCATED, "input truncated")      \
+	X(UNSUPPORTED, "unsupported input")  \
+	X(CONFIG, "bad configuration")       \
+	X(STORE, "store error")              \
+	X(USAGE, "usage error")              \
+	X(NOTFOUND, "not found")             \
+	X(LIMIT, "limit exceeded")           \
+	X(GEO, "geolocation database error") \
+	X(SEAM, "split capture does not join")
 
 enum ds_err {
 #define DS__X(name, msg) DS_E_##name,

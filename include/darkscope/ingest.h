@@ -4,7 +4,11 @@
  *
  * Files are read in parallel (one thread per file, up to `threads`); each
  * group of files is one store transaction, so a file is either wholly in the
- * store or not at all.  A file whose digest is already stored is skipped. */
+ * store or not at all.  When a group has fewer files than threads, a plain
+ * (uncompressed, regular) capture is split among the threads left: each reads
+ * a part that starts at a record found near its share of the file, and the
+ * part before must end exactly there (else the file is read again whole).
+ * A file whose digest is already stored is skipped. */
 #ifndef DARKSCOPE_INGEST_H
 #define DARKSCOPE_INGEST_H
 
@@ -20,6 +24,8 @@ struct ds_ingest_opts {
 	int partial;       /* count the complete records of a cut-short file */
 	int threads;       /* 0 = number of CPUs */
 	size_t max_keys;   /* 0 = DS_AGG_MAX_KEYS */
+	uint64_t split;    /* a plain capture of at least 2 such parts (bytes) is split
+	                    * among readers left idle by fewer files; 0 = never */
 	int quiet;         /* no per-file summary lines */
 };
 

@@ -7,6 +7,13 @@
 #define DS_MAX_RECORD (256u * 1024u)
 /* bytes: largest pcapng block accepted. */
 #define DS_MAX_BLOCK (16u * 1024u * 1024u)
+/* bytes: how far past a split point a capture split among readers is
+ * searched for a record to start a part at (DS_MAX_BLOCK and more). */
+#define DS_SPLIT_WINDOW (32u * 1024u * 1024u)
+/* count: records that must parse in a row where a part of a split capture
+ * starts (one wrong start is caught anyway: the part before does not end
+ * exactly there). */
+#define DS_SPLIT_CHAIN 32
 /* count: pcapng interfaces per section. */
 #define DS_MAX_IFACES 256
 /* seconds since 1970: the latest packet time accepted (9999-12-31T23:59:59Z;

@@ -127,10 +127,28 @@ static int truncated(struct ds_capture *c, uint64_t off, const char *what, size_
 	               (unsigned long long)c->records);
 }
 
+/* A part of a split capture reached its end at off: 0 when it is exactly
+ * the next part's start and the interfaces are those that part starts with. */
+static int seam(struct ds_capture *c, uint64_t off)
+{
+	if (off == c->stop && c->swapped == c->seam_swapped && c->nifaces == c->seam_nifaces &&
+	    memcmp(c->ifaces, c->seam_ifaces, c->nifaces * sizeof *c->ifaces) == 0)
+		return 0;
+	if (off != c->stop)
+		return ds_fail(DS_E_SEAM,
+		               "%s: a record ends at offset %llu, past offset %llu, where the next "
+		               "part was to start",
+		               c->path, (unsigned long long)off, (unsigned long long)c->stop);
+	return ds_fail(DS_E_SEAM, "%s: offset %llu: the interfaces differ from the file's first",
+	               c->path, (unsigned long long)off);
+}
+
 static int next_pcap(struct ds_capture *c, struct ds_frame *f)
 {
 	const uint8_t *h;
 	uint64_t off = ds_src_pos(c->src);
+	if (c->stop && off >= c->stop)
+		return seam(c, off);
 	long n = ds_src_get(c->src, 16, &h);
 	if (n <= 0)
 		return (int)n;
@@ -299,17 +317,28 @@ short_block:
 	               c->path, (unsigned long long)off, blen, type);
 }
 
-static int next_pcapng(struct ds_capture *c, struct ds_frame *f)
+static int is_packet_block(uint32_t type)
+{
+	return type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_OPB;
+}
+
+/* The next frame; with headers_only, returns 2 at the first packet block
+ * instead (leaving it unread), having read the blocks before it. */
+static int next_pcapng(struct ds_capture *c, struct ds_frame *f, int headers_only)
 {
 	for (;;) {
 		const uint8_t *b;
 		uint64_t off = ds_src_pos(c->src);
+		if (c->stop && off >= c->stop)
+			return seam(c, off);
 		long n = ds_src_get(c->src, 8, &b);
 		if (n <= 0)
 			return (int)n;
 		if (n < 8)
 			return truncated(c, off, "block header", 8, n);
 		uint32_t type = rd32(b, c->swapped);
+		if (headers_only && is_packet_block(type))
+			return 2;
 		if (type == PCAPNG_SHB) {
 			int rc = shb(c, off);
 			if (rc < 0)
@@ -346,7 +375,7 @@ static int next_pcapng(struct ds_capture *c, struct ds_frame *f)
 			ifc->snaplen = rd32(b + 12, c->swapped);
 			ifc->tsdiv = 1000000;
 			idb_options(c, ifc, b + 16, b + blen - 4);
-		} else if (type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_OPB) {
+		} else if (is_packet_block(type)) {
 			rc = packet_block(c, type, b, blen, off, f);
 		}
 		if (rc < 0)
@@ -359,10 +388,130 @@ static int next_pcapng(struct ds_capture *c, struct ds_frame *f)
 
 int ds_capture_next(struct ds_capture *c, struct ds_frame *f)
 {
-	int rc = c->fmt == DS_CAP_PCAP ? next_pcap(c, f) : next_pcapng(c, f);
+	int rc = c->fmt == DS_CAP_PCAP ? next_pcap(c, f) : next_pcapng(c, f, 0);
 	if (rc == 1)
 		c->records++;
 	return rc;
+}
+
+int ds_capture_mapped(const struct ds_capture *c, uint64_t *size)
+{
+	size_t len;
+	int mapped = ds_src_map(c->src, &len) != NULL;
+	*size = len;
+	return mapped;
+}
+
+/* Read the blocks before the first packet (pcapng) and keep the interfaces
+ * they define: every part starts with them. */
+static int prime(struct ds_capture *c)
+{
+	if (c->primed)
+		return 0;
+	if (c->fmt == DS_CAP_PCAPNG) {
+		struct ds_frame f;
+		int rc = next_pcapng(c, &f, 1);
+		if (rc < 0)
+			return rc;
+	}
+	c->primed = 1;
+	c->seam_swapped = c->swapped;
+	c->seam_nifaces = c->nifaces;
+	memcpy(c->seam_ifaces, c->ifaces, c->nifaces * sizeof *c->ifaces);
+	return 0;
+}
+
+/* Do DS_SPLIT_CHAIN classic pcap records (or all up to the end) parse from
+ * m[o]?  Their time stamps must be within a day of each other and not before
+ * tmin: a capture's neighbouring records are, and it is mostly in time order.
+ * That rules out the commonest false start, 4 bytes into a record among
+ * records of one length (a flood), where the fraction of a second reads as
+ * the second and the lengths as fraction and length. */
+static int pcap_chain(const struct ds_capture *c, const uint8_t *m, size_t len, size_t o,
+                      int64_t tmin)
+{
+	int64_t t0 = 0;
+	for (int k = 0; k < DS_SPLIT_CHAIN; k++) {
+		if (o == len)
+			return k > 0;
+		if (len - o < 16)
+			return 0;
+		const uint8_t *h = m + o;
+		int64_t sec = rd32(h, c->swapped);
+		uint32_t frac = rd32(h + 4, c->swapped), caplen = rd32(h + 8, c->swapped),
+		         origlen = rd32(h + 12, c->swapped);
+		if (caplen > DS_MAX_RECORD || (c->snaplen && caplen > c->snaplen) ||
+		    origlen < caplen || frac >= c->tsdiv || caplen > len - o - 16)
+			return 0;
+		if (k == 0)
+			t0 = sec;
+		if (sec < tmin || sec < t0 - 86400 || sec > t0 + 86400)
+			return 0;
+		o += 16 + (size_t)caplen;
+	}
+	return 1;
+}
+
+/* Do DS_SPLIT_CHAIN pcapng blocks (or all up to the end, or up to a section
+ * header) parse from m[o], the first an enhanced packet block? */
+static int pcapng_chain(const struct ds_capture *c, const uint8_t *m, size_t len, size_t o)
+{
+	for (int k = 0; k < DS_SPLIT_CHAIN; k++) {
+		if (o == len)
+			return k > 0;
+		if (len - o < 12)
+			return 0;
+		uint32_t type = rd32(m + o, c->swapped), blen = rd32(m + o + 4, c->swapped);
+		if (k > 0 && type == PCAPNG_SHB)
+			return 1;
+		if (blen < 12 || blen % 4 || blen > DS_MAX_BLOCK || blen > len - o ||
+		    rd32(m + o + blen - 4, c->swapped) != blen)
+			return 0;
+		if (k == 0 &&
+		    (type != PCAPNG_EPB || blen < 32 || rd32(m + o + 8, c->swapped) >= c->nifaces ||
+		     rd32(m + o + 20, c->swapped) > blen - 32))
+			return 0;
+		o += blen;
+	}
+	return 1;
+}
+
+int ds_capture_find(struct ds_capture *c, uint64_t from, uint64_t *at)
+{
+	size_t len;
+	const uint8_t *m = ds_src_map(c->src, &len);
+	int rc = prime(c);
+	if (rc < 0)
+		return rc;
+	if (!m)
+		return 0;
+	uint64_t o = from > ds_src_pos(c->src) ? from : ds_src_pos(c->src);
+	uint64_t end = o + DS_SPLIT_WINDOW < len ? o + DS_SPLIT_WINDOW : len;
+	if (c->fmt == DS_CAP_PCAPNG) /* blocks are 4-byte aligned */
+		o = (o + 3) & ~(uint64_t)3;
+	int64_t tmin = 0; /* a day before the first record */
+	if (c->fmt == DS_CAP_PCAP && len >= 40)
+		tmin = (int64_t)rd32(m + 24, c->swapped) - 86400;
+	for (; o < end; o += c->fmt == DS_CAP_PCAPNG ? 4 : 1) {
+		int ok = c->fmt == DS_CAP_PCAP ? pcap_chain(c, m, len, (size_t)o, tmin)
+		                               : pcapng_chain(c, m, len, (size_t)o);
+		if (ok) {
+			*at = o;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int ds_capture_range(struct ds_capture *c, uint64_t from, uint64_t to)
+{
+	int rc = prime(c);
+	if (rc < 0)
+		return rc;
+	if (from > ds_src_pos(c->src))
+		ds_src_seek(c->src, from);
+	c->stop = to;
+	return 0;
 }
 
 int ds_capture_digest_as_read(struct ds_capture *c)

@@ -203,6 +203,22 @@ uint64_t ds_src_pos(const struct ds_src *s)
 	return s->kind == K_MAP ? s->mpos : s->base + s->start;
 }
 
+const uint8_t *ds_src_map(const struct ds_src *s, size_t *len)
+{
+	*len = s->kind == K_MAP ? s->maplen : 0;
+	return s->kind == K_MAP ? s->map : NULL;
+}
+
+void ds_src_seek(struct ds_src *s, uint64_t pos)
+{
+	if (s->kind != K_MAP || pos > s->maplen)
+		return;
+	s->mpos = (size_t)pos;
+	/* pages below are not ours to hand back: start releasing from here */
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	s->released = s->mpos / page * page;
+}
+
 int ds_src_digest_as_read(struct ds_src *s)
 {
 	if (s->kind != K_MAP || s->dig)
@@ -224,9 +240,20 @@ uint64_t ds_src_raw_bytes(const struct ds_src *s)
 int ds_src_drain(struct ds_src *s)
 {
 	if (s->kind == K_MAP) {
-		if (s->dig && s->dpos < s->maplen) {
-			XXH3_128bits_update(s->dig, s->map + s->dpos, s->maplen - s->dpos);
-			s->dpos = s->maplen;
+		/* in steps, each step's pages handed back after it (the rest of a
+		 * file split among readers is as large as the part read) */
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		while (s->dig && s->dpos < s->maplen) {
+			size_t n = s->maplen - s->dpos < RELEASE_STEP ? s->maplen - s->dpos
+			                                              : RELEASE_STEP;
+			XXH3_128bits_update(s->dig, s->map + s->dpos, n);
+			s->dpos += n;
+			size_t upto = (s->dpos - s->dpos % page) - RELEASE_STEP;
+			if (s->dpos - s->dpos % page >= RELEASE_STEP && upto > s->released) {
+				madvise((void *)(s->map + s->released), upto - s->released,
+				        MADV_DONTNEED);
+				s->released = upto;
+			}
 		}
 		return 0;
 	}

@@ -25,6 +25,12 @@ void ds_src_skip(struct ds_src *s, size_t n);
 /* Offset of the current position in the uncompressed stream. */
 uint64_t ds_src_pos(const struct ds_src *s);
 
+/* A mapped file's bytes (*len of them), or NULL for a stream. */
+const uint8_t *ds_src_map(const struct ds_src *s, size_t *len);
+
+/* Move a mapped file's position to pos (<= its length). */
+void ds_src_seek(struct ds_src *s, uint64_t pos);
+
 /* Digest a mapped file's bytes as they are read, instead of all at once
  * when the digest is asked for (streams always digest as they read). */
 int ds_src_digest_as_read(struct ds_src *s);

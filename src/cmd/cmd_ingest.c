@@ -5,9 +5,31 @@
 #include "darkscope/geo.h"
 #include "darkscope/ingest.h"
 
+#include <errno.h>
 #include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* A size: digits, then K, M or G (powers of 1024) or nothing. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (end == s || *end || errno || s[0] == '-' || v > UINT64_MAX >> shift)
+		return ds_fail(DS_E_USAGE, "--split: not a size: '%s' (bytes, or with K, M or G)",
+		               s);
+	*out = (uint64_t)v << shift;
+	return 0;
+}
 
 int ds_cmd_ingest(struct ds_ctx *c)
 {
@@ -31,7 +53,13 @@ int ds_cmd_ingest(struct ds_ctx *c)
 	        .threads = a->val[OPT_JOBS] ? atoi(a->val[OPT_JOBS]) : 0,
 	        .max_keys = a->val[OPT_MAXKEYS] ? strtoul(a->val[OPT_MAXKEYS], NULL, 10) : 0,
 	        .quiet = a->val[OPT_QUIET] != NULL,
+	        .split = (uint64_t)16 << 20,
 	};
+	if (a->val[OPT_SPLIT]) {
+		int rc = parse_size(a->val[OPT_SPLIT], &o.split);
+		if (rc < 0)
+			return ds_cmd_fail(rc);
+	}
 	if (a->val[OPT_SENSOR]) {
 		o.forced_sensor = ds_config_find_sensor(&c->cfg, a->val[OPT_SENSOR]);
 		if (o.forced_sensor < 0)

@@ -30,7 +30,11 @@ enum {
 	  "ingest: attribute every packet to sensor NAME; queries: only this sensor")              \
 	X(PARTIAL, "partial", 0, NULL, 0, C_INGEST,                                                \
 	  "count the complete records of a capture cut short in its last record")                  \
-	X(JOBS, "jobs", 'j', "N", 0, C_INGEST, "files read in parallel (default: CPUs)")           \
+	X(JOBS, "jobs", 'j', "N", 0, C_INGEST,                                                     \
+	  "readers at once: files, or parts of one (default: CPUs)")                               \
+	X(SPLIT, "split", 0, "SIZE", 0, C_INGEST,                                                  \
+	  "split a plain capture among idle readers in parts of at least SIZE (default 16M; 0: "   \
+	  "never)")                                                                                \
 	X(MAXKEYS, "max-keys", 0, "N", 0, C_INGEST, "aggregation keys held in memory per thread")  \
 	X(FROM, "from", 0, "DATE", 0, C_PERIOD | C_SYNTH, "first day, YYYY-MM-DD (inclusive)")     \
 	X(TO, "to", 0, "DATE", 0, C_PERIOD | C_SYNTH, "last day, YYYY-MM-DD (inclusive)")          \

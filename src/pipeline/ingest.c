@@ -33,7 +33,11 @@ struct shared {
 struct job {
 	const char *path;
 	struct shared *sh;
-	int reader; /* index within its group */
+	int reader;        /* index within its group */
+	int part, nparts;  /* which part of its file this reader reads, of how many */
+	struct job *whole; /* the job of the file's first part (itself if not split) */
+	uint64_t from, to; /* a part's byte range (to = 0: to the end) */
+	int no_split;      /* a split read of the file failed: read it whole */
 	char digest[33];
 	uint64_t bytes;  /* raw size, 0 when unknown */
 	int late_digest; /* digested as it is read: no stored file has its size */
@@ -42,7 +46,8 @@ struct job {
 	int partial;
 	uint64_t frames, nonip, bad, unattributed;
 	int64_t first_ts, last_ts;
-	char first_bad[512];
+	uint64_t bad_rec, bad_off; /* the first undecodable frame: record (of the part), offset */
+	const char *bad_why;
 };
 
 /* Hand one finished hour to the writer: its sketches are encoded here, in
@@ -80,9 +85,11 @@ static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t 
 static void note_bad(struct job *j, const struct ds_frame *f, const struct ds_pkt *p,
                      uint64_t recno)
 {
-	if (j->bad++ == 0)
-		snprintf(j->first_bad, sizeof j->first_bad, "record %llu at offset %llu: %s",
-		         (unsigned long long)recno, (unsigned long long)f->offset, p->why);
+	if (j->bad++ == 0) {
+		j->bad_rec = recno;
+		j->bad_off = f->offset;
+		j->bad_why = p->why;
+	}
 }
 
 /* Count one batch of decoded packets: per-packet statistics, then geo and
@@ -117,7 +124,8 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 	int rc = ds_capture_open(&cap, j->path);
 	if (rc < 0)
 		return rc;
-	if (j->late_digest && (rc = ds_capture_digest_as_read(&cap)) < 0) {
+	if ((j->late_digest && (rc = ds_capture_digest_as_read(&cap)) < 0) ||
+	    (j->nparts > 1 && (rc = ds_capture_range(&cap, j->from, j->to)) < 0)) {
 		ds_capture_close(&cap);
 		return rc;
 	}
@@ -143,7 +151,9 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 		if (rc != 1)
 			break;
 	}
-	if (rc == -DS_E_TRUNCATED && j->sh->o->partial) {
+	/* (a part that fails fails its file, which is then read whole: so the
+	 * cut is counted and reported as it is without a split) */
+	if (rc == -DS_E_TRUNCATED && j->sh->o->partial && j->nparts == 1) {
 		fprintf(stderr,
 		        "darkscope: %s (--partial: the %llu complete records are counted)\n",
 		        ds_lasterr(), (unsigned long long)cap.records);
@@ -206,38 +216,130 @@ static void summary(const struct job *j)
 	       (unsigned long long)j->unattributed, (unsigned long long)j->nonip,
 	       (unsigned long long)j->bad, a, b, j->partial ? " (partial)" : "");
 	if (j->bad)
-		fprintf(stderr, "darkscope: %s: %llu frames could not be decoded (first: %s)\n",
-		        j->path, (unsigned long long)j->bad, j->first_bad);
+		fprintf(stderr,
+		        "darkscope: %s: %llu frames could not be decoded (first: record %llu at "
+		        "offset %llu: %s)\n",
+		        j->path, (unsigned long long)j->bad, (unsigned long long)j->bad_rec,
+		        (unsigned long long)j->bad_off, j->bad_why);
 }
 
-/* Run jobs[0..n) in one transaction.  Returns 0, or -1 when some job failed
- * (the transaction is then rolled back and nothing of the group is kept). */
-static int run_group(struct shared *sh, struct job **jobs, int n, int *dup_stdin)
+/* Give file j `want` readers when it is a plain capture of at least `want`
+ * parts of o->split bytes, each part starting at a record found near its
+ * share of the file.  Its first part (j itself) and the others (made in
+ * extra[]) are added to readers[]; returns the number of extra parts.  A file
+ * that cannot be opened here is read whole, and fails in its reader. */
+static int plan_parts(struct job *j, int want, struct job *extra, struct job **readers, int *nr)
+{
+	uint64_t min = j->sh->o->split, size = 0, at[DS_MAX_THREADS];
+	struct ds_capture cap;
+	int n = 1;
+	j->whole = j;
+	j->part = 0;
+	j->nparts = 1;
+	j->from = j->to = 0;
+	readers[(*nr)++] = j;
+	if (want < 2 || j->no_split || min == 0 || ds_is_stdin(j->path) ||
+	    ds_capture_open(&cap, j->path) < 0)
+		return 0;
+	if (ds_capture_mapped(&cap, &size) && size / min >= 2) {
+		if (size / min < (uint64_t)want)
+			want = (int)(size / min);
+		at[0] = 0;
+		for (int k = 1; k < want; k++) {
+			uint64_t o;
+			if (ds_capture_find(&cap, size / (uint64_t)want * (uint64_t)k, &o) == 1 &&
+			    o > at[n - 1])
+				at[n++] = o;
+		}
+	}
+	ds_capture_close(&cap);
+	if (n < 2)
+		return 0;
+	j->nparts = n;
+	j->to = at[1];
+	for (int k = 1; k < n; k++) {
+		extra[k - 1] = (struct job){.path = j->path,
+		                            .sh = j->sh,
+		                            .whole = j,
+		                            .part = k,
+		                            .nparts = n,
+		                            .from = at[k],
+		                            .to = k + 1 < n ? at[k + 1] : 0};
+		readers[(*nr)++] = &extra[k - 1];
+	}
+	char list[DS_MAX_THREADS * 21] = "0";
+	for (int k = 1, len = 1; k < n; k++)
+		len += snprintf(list + len, sizeof list - (size_t)len, " %llu",
+		                (unsigned long long)at[k]);
+	DS_INFO("ingest", "%s: %d readers, from offsets %s", j->path, n, list);
+	return n - 1;
+}
+
+/* Add part p's counts to its file's job (parts are added in order). */
+static void join_part(struct job *w, const struct job *p)
+{
+	if (p->rc < 0 && w->rc == 0) {
+		w->rc = p->rc;
+		memcpy(w->err, p->err, sizeof w->err);
+	}
+	if (p->bad && !w->bad) {
+		w->bad_rec = w->frames + p->bad_rec;
+		w->bad_off = p->bad_off;
+		w->bad_why = p->bad_why;
+	}
+	if (p->frames) {
+		w->first_ts = w->frames && w->first_ts < p->first_ts ? w->first_ts : p->first_ts;
+		w->last_ts = w->frames && w->last_ts > p->last_ts ? w->last_ts : p->last_ts;
+	}
+	w->frames += p->frames;
+	w->nonip += p->nonip;
+	w->bad += p->bad;
+	w->unattributed += p->unattributed;
+}
+
+/* Read files[0..n) in one transaction, `threads` readers among them.
+ * Returns 0, or -1 when some file failed (the transaction is then rolled back
+ * and nothing of the group is kept). */
+static int run_group(struct shared *sh, struct job **jobs, int n, int threads, int *dup_stdin)
 {
 	struct ds_store *st = sh->st;
-	int rc = st->ops->begin(st);
-	if (rc < 0)
-		return rc;
+	struct job *rd[DS_MAX_THREADS];
+	struct job *extra = calloc((size_t)threads, sizeof *extra);
+	int nr = 0, nx = 0;
+	if (!extra)
+		return ds_fail(DS_E_NOMEM, "out of memory");
 	for (int i = 0; i < n; i++)
-		jobs[i]->reader = i;
-	sh->readers = n;
-	if ((rc = ds_writer_start(&sh->writer, st, n, 4)) < 0) {
+		nx += plan_parts(jobs[i], threads / n + (i < threads % n), extra + nx, rd, &nr);
+	int rc = st->ops->begin(st);
+	if (rc < 0) {
+		free(extra);
+		return rc;
+	}
+	for (int i = 0; i < nr; i++)
+		rd[i]->reader = i;
+	sh->readers = nr;
+	if ((rc = ds_writer_start(&sh->writer, st, nr, 4)) < 0) {
 		st->ops->rollback(st);
+		free(extra);
 		return rc;
 	}
 	pthread_t tid[DS_MAX_THREADS];
 	int started[DS_MAX_THREADS] = {0};
-	for (int i = 1; i < n; i++)
-		started[i] = pthread_create(&tid[i], NULL, worker, jobs[i]) == 0;
-	worker(jobs[0]);
-	for (int i = 1; i < n; i++) {
+	for (int i = 1; i < nr; i++)
+		started[i] = pthread_create(&tid[i], NULL, worker, rd[i]) == 0;
+	worker(rd[0]);
+	for (int i = 1; i < nr; i++) {
 		if (started[i])
 			pthread_join(tid[i], NULL);
 		else
-			worker(jobs[i]);
+			worker(rd[i]);
 	}
 	int wrc = ds_writer_finish(sh->writer, &sh->t_store, &sh->t_days);
 	sh->writer = NULL;
+	for (int i = 0; i < nr; i++)
+		if (rd[i]->part > 0)
+			join_part(rd[i]->whole, rd[i]);
+	free(extra);
 	int failed = 0;
 	for (int i = 0; i < n; i++)
 		failed |= jobs[i]->rc < 0;
@@ -450,7 +552,7 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 				break;
 		}
 		int dup = 0;
-		rc = run_group(&sh, group, n, &dup);
+		rc = run_group(&sh, group, n, threads, &dup);
 		if (rc == 0) {
 			for (int i = 0; i < n; i++) {
 				if (dup) {
@@ -476,7 +578,11 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 		int again = 0;
 		for (int i = 0; i < n; i++) {
 			struct job *j = group[i];
-			if (j->rc < 0) {
+			if (j->rc < 0 &&
+			    j->nparts > 1) /* read it again, whole: it may fail there too */
+				DS_INFO("ingest", "%s: split read failed (%s); reading it whole",
+				        j->path, j->err);
+			else if (j->rc < 0) {
 				fprintf(stderr, "darkscope: %s\n", j->err);
 				res->failed++;
 				first_err = first_err ? first_err : j->rc;
@@ -488,6 +594,7 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 			j->sh = &sh;
 			j->bytes = keepj.bytes;
 			j->late_digest = keepj.late_digest;
+			j->no_split = keepj.no_split || keepj.rc < 0;
 			memcpy(j->digest, keepj.digest, sizeof j->digest);
 			keep[again++] = j;
 		}

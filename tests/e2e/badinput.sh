@@ -68,6 +68,25 @@ got=$("$DS" top ports --db "$TMP/p.db" --format json | jq .total_packets)
 check "--partial: exit 0, the $want complete records counted (got $got)" [ $rc -eq 0 -a "$got" = "$want" ]
 check "--partial: the cut is reported" grep -q "truncated at offset" "$TMP/perr"
 check "--partial: the file is marked partial" [ "$(sqlite3 "$TMP/p.db" 'select partial from file')" = 1 ]
+# split among readers (a capture of 2000 records cut in its last), the cut
+# part fails the split: the file is read again whole, with the same count and
+# the same report as one reader gives
+"$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-01 --rate 2000 --out "$TMP/s.pcap" --quiet
+size=$(stat -c %s "$TMP/s.pcap"); head -c $((size - 7)) "$TMP/s.pcap" > "$TMP/s-cut.pcap"
+want=$(( $(tshark_frames "$TMP/s.pcap") - 1 ))
+"$DS" ingest --db "$TMP/pw.db" --partial -j1 "$TMP/s-cut.pcap" >/dev/null 2>"$TMP/pwerr"
+"$DS" ingest --db "$TMP/ps.db" -j4 --split 1 -v --partial "$TMP/s-cut.pcap" >/dev/null 2>"$TMP/pserr"; rc=$?
+got=$("$DS" top ports --db "$TMP/ps.db" --format json | jq .total_packets)
+check "--partial, split: exit 0, the $want complete records counted (got $got)" [ $rc -eq 0 -a "$got" = "$want" ]
+check "--partial, split: the file was split, then read whole" bash -c \
+  'grep -q "4 readers, from offsets" "$1" && grep -q "split read failed.*reading it whole" "$1"' _ "$TMP/pserr"
+check "--partial, split: the cut is reported as by one reader" \
+  cmp -s <(grep -v ': info: \|packets in' "$TMP/pserr") <(grep -v 'packets in' "$TMP/pwerr")
+"$DS" ingest --db "$TMP/ps2.db" -j4 --split 1 "$TMP/s-cut.pcap" >/dev/null 2>"$TMP/ps2err"; rc=$?
+check "cut short, split: refused (exit $rc), the store unchanged" \
+  [ $rc -eq 1 -a "$(sqlite3 "$TMP/ps2.db" 'select count(*) from file')" = 0 ]
+check "cut short, split: the error names the offset and the $want complete records" \
+  grep -q "truncated at offset .* (after $want complete records)" "$TMP/ps2err"
 
 # one bad file among good ones: the good ones are stored, exit 1
 rm -f "$TMP/m.db"*

@@ -35,9 +35,37 @@ for f in "$FIX/sll.pcap" "$TMP/eth.pcap.gz"; do
   same "stdin $(basename "$f"): counts equal tshark's" "$TMP/a.txt" "$TMP/b.txt"
 done
 
+# One capture split among 4 readers (--split 1: whatever its size) stores
+# exactly what one reader stores: every day segment (packets and distinct
+# sources of every mask), the summary line and the undecodable frames' report.
+segdays() { sqlite3 "$1" "select mask, day, rows, packets, hex(data) from segday order by mask, day" | md5sum; }
+split_same() { # name capture: prints how many parts it was read in
+  local a=$TMP/whole.db b=$TMP/split.db; rm -f "$a"* "$b"*
+  "$DS" ingest --db "$a" -j1 "$2" >"$TMP/wo" 2>"$TMP/we"
+  "$DS" ingest --db "$b" -j4 --split 1 -v "$2" >"$TMP/so" 2>"$TMP/se.v"
+  grep -v ': info: \|packets in [0-9.]* s$' "$TMP/se.v" > "$TMP/se"
+  grep -v 'packets in [0-9.]* s$' "$TMP/we" > "$TMP/we2"
+  if [ "$(segdays "$a")" = "$(segdays "$b")" ] && cmp -s "$TMP/wo" "$TMP/so" && cmp -s "$TMP/we2" "$TMP/se" &&
+     ! grep -q "split read failed" "$TMP/se.v"; then
+    ok "split $1: the same days, summary and report as one reader"
+  else
+    notok "split $1: differs from one reader"; diff "$TMP/wo" "$TMP/so" | head -5 | sed 's/^/#   /'
+  fi
+  parts=$(sed -n 's/.*: \([0-9]*\) readers, from offsets.*/\1/p' "$TMP/se.v")
+  echo "${parts:-1}" >> "$TMP/parts"
+}
+rm -f "$TMP/parts"
+for f in "$FIX"/*.pcap "$FIX"/*.pcapng; do
+  split_same "fixture $(basename "$f")" "$f"
+done
+nsplit=$(grep -cv '^1$' "$TMP/parts")
+check "split: $nsplit of $(wc -l < "$TMP/parts") fixtures read in parts" [ "$nsplit" -ge 10 ]
+
 if have_real; then
   for f in "$REAL"/*.pcap "$REAL"/*.pcapng; do
     compare "real $(basename "$f")" "$f"
+    split_same "real $(basename "$f")" "$f"
+    check "split real $(basename "$f"): read in 4 parts" [ "$(tail -1 "$TMP/parts")" = 4 ]
   done
   zstd -q -c "$REAL/stopddos-amp.dns.RRSIG.fragmented.pcap" > "$TMP/rrsig.pcap.zst"
   compare "real zstd rrsig" "$TMP/rrsig.pcap.zst"

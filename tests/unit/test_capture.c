@@ -1,0 +1,341 @@
+/* test_capture.c - a capture split among readers reads every record once. */
+#include "unit.h"
+
+#include "darkscope/capture.h"
+#include "darkscope/err.h"
+
+#include <glob.h>
+#include <stdint.h>
+#include <stdio.h>
+
+static void le32(FILE *f, uint32_t v)
+{
+	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	fwrite(b, 1, 4, f);
+}
+
+static void le16(FILE *f, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	fwrite(b, 1, 2, f);
+}
+
+static void pcap_header(FILE *f)
+{
+	le32(f, 0xa1b2c3d4);
+	le16(f, 2);
+	le16(f, 4);
+	le32(f, 0);
+	le32(f, 0);
+	le32(f, 65535);
+	le32(f, 101); /* raw IP */
+}
+
+/* A record of caplen bytes: an IPv4 header whose identification is i, then
+ * the byte pattern of i. */
+static void pcap_record(FILE *f, uint32_t sec, uint32_t i, uint32_t caplen)
+{
+	le32(f, sec);
+	le32(f, i % 1000000);
+	le32(f, caplen);
+	le32(f, caplen);
+	for (uint32_t k = 0; k < caplen; k++)
+		fputc(k == 4   ? (int)(i >> 8 & 255)
+		      : k == 5 ? (int)(i & 255)
+		               : (int)(i + k) & 255,
+		      f);
+}
+
+static uint32_t len_of(uint32_t i)
+{
+	return 20 + (i * 7919u) % 300u;
+}
+
+/* One frame as the tests see it: where, when, how long, which. */
+struct seen {
+	uint64_t offset;
+	int64_t ts;
+	uint32_t nsec, caplen, linktype, first;
+};
+
+/* Read path whole (n = 1) or in n parts split as ingest does; every frame
+ * goes to out (up to max).  Returns the count, or the first error code. */
+static long read_parts(const char *path, int n, struct seen *out, long max)
+{
+	uint64_t at[16] = {0}, size;
+	int parts = 1;
+	struct ds_capture c;
+	if (ds_capture_open(&c, path) < 0)
+		return -1;
+	if (n > 1 && ds_capture_mapped(&c, &size))
+		for (int k = 1; k < n; k++) {
+			uint64_t o;
+			if (ds_capture_find(&c, size / (uint64_t)n * (uint64_t)k, &o) == 1 &&
+			    o > at[parts - 1])
+				at[parts++] = o;
+		}
+	ds_capture_close(&c);
+	long got = 0;
+	for (int k = 0; k < parts; k++) {
+		struct ds_frame f;
+		int rc;
+		if (ds_capture_open(&c, path) < 0)
+			return -1;
+		if (parts > 1 &&
+		    (rc = ds_capture_range(&c, at[k], k + 1 < parts ? at[k + 1] : 0)) < 0) {
+			ds_capture_close(&c);
+			return rc;
+		}
+		while ((rc = ds_capture_next(&c, &f)) == 1)
+			if (got < max)
+				out[got++] = (struct seen){f.offset, f.ts_sec,   f.ts_nsec,
+				                           f.caplen, f.linktype, f.data[0]};
+		ds_capture_close(&c);
+		if (rc < 0)
+			return rc;
+	}
+	return got;
+}
+
+static void same_frames(const char *path, int n, long want)
+{
+	static struct seen whole[20000], parts[20000];
+	long a = read_parts(path, 1, whole, 20000), b = read_parts(path, n, parts, 20000);
+	CHECK_INT(a, ==, want);
+	CHECK_INT(b, ==, a);
+	if (a == b && a > 0)
+		CHECK(memcmp(whole, parts, (size_t)a * sizeof *whole) == 0);
+}
+
+TEST(split_pcap_reads_every_record_once)
+{
+	const char *path = unit_tmp(".pcap");
+	FILE *f = fopen(path, "wb");
+	pcap_header(f);
+	for (uint32_t i = 0; i < 5000; i++)
+		pcap_record(f, 1414800000 + i / 10, i, len_of(i));
+	fclose(f);
+	for (int n = 2; n <= 7; n++)
+		same_frames(path, n, 5000);
+	/* the parts start where the whole read has a record */
+	struct ds_capture c;
+	uint64_t size, o;
+	CHECK_INT(ds_capture_open(&c, path), ==, 0);
+	CHECK(ds_capture_mapped(&c, &size));
+	CHECK_INT(ds_capture_find(&c, size / 2, &o), ==, 1);
+	ds_capture_close(&c);
+	static struct seen all[6000];
+	long n = read_parts(path, 1, all, 6000), hit = 0;
+	for (long i = 0; i < n; i++)
+		hit += all[i].offset == o;
+	CHECK_INT(hit, ==, 1);
+}
+
+/* A large record whose payload holds a chain of well-formed record headers
+ * where the split point falls: the part found there is no record, and the
+ * part before says so instead of ending. */
+TEST(split_pcap_at_a_false_record_fails_the_seam)
+{
+	const char *path = unit_tmp(".pcap");
+	FILE *f = fopen(path, "wb");
+	pcap_header(f);
+	for (uint32_t i = 0; i < 100; i++)
+		pcap_record(f, 1414800000, i, 60);
+	/* 100 records of 76 bytes after a 24-byte header: 7624; the big one
+	 * holds 40 fake records of 16 + 24 bytes, then padding */
+	uint32_t big = 40 * 40 + 200;
+	le32(f, 1414800001);
+	le32(f, 0);
+	le32(f, big);
+	le32(f, big);
+	for (int k = 0; k < 40; k++) {
+		le32(f, 1414800001);
+		le32(f, 0);
+		le32(f, 24);
+		le32(f, 24);
+		for (int b = 0; b < 24; b++)
+			fputc(0xff, f);
+	}
+	for (uint32_t b = 0; b < 200; b++)
+		fputc(0, f);
+	fclose(f);
+	/* the file is 7624 + 16 + 1800 = 9440 bytes; its middle (4720) is in
+	 * the real records, so look from just inside the big one's payload */
+	struct ds_capture c;
+	uint64_t o;
+	CHECK_INT(ds_capture_open(&c, path), ==, 0);
+	CHECK_INT(ds_capture_find(&c, 7624 + 17, &o), ==, 1);
+	CHECK_INT(o, >, 7624 + 17); /* in the payload (the fakes parse at several shifts) */
+	CHECK_INT(o, <, 9440);
+	CHECK_INT(ds_capture_range(&c, 0, o), ==, 0);
+	struct ds_frame fr;
+	int rc;
+	long got = 0;
+	while ((rc = ds_capture_next(&c, &fr)) == 1)
+		got++;
+	CHECK_INT(rc, ==, -DS_E_SEAM);
+	CHECK_INT(got, ==, 101); /* the big record is read, and ends past o */
+	char want[64];
+	snprintf(want, sizeof want, "ends at offset 9440, past offset %llu,",
+	         (unsigned long long)o);
+	CHECK(strstr(ds_lasterr(), want) != NULL);
+	ds_capture_close(&c);
+}
+
+static void ng_block(FILE *f, uint32_t type, const uint8_t *body, uint32_t len)
+{
+	uint32_t pad = (4 - len % 4) % 4, total = 12 + len + pad;
+	le32(f, type);
+	le32(f, total);
+	fwrite(body, 1, len, f);
+	for (uint32_t k = 0; k < pad; k++)
+		fputc(0, f);
+	le32(f, total);
+}
+
+static void ng_shb(FILE *f)
+{
+	uint8_t b[16] = {0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0};
+	memset(b + 8, 0xff, 8);
+	ng_block(f, 0x0A0D0D0A, b, 16);
+}
+
+/* An interface of link type lt; nanosecond time stamps when ns. */
+static void ng_idb(FILE *f, uint16_t lt, int ns)
+{
+	uint8_t b[20] = {(uint8_t)lt, (uint8_t)(lt >> 8), 0, 0, 0xff, 0xff, 0, 0};
+	uint32_t len = 8;
+	if (ns) { /* if_tsresol = 9, end of options */
+		uint8_t o[12] = {9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0};
+		memcpy(b + 8, o, 12);
+		len = 20;
+	}
+	ng_block(f, 1, b, len);
+}
+
+static void ng_epb(FILE *f, uint32_t ifid, uint64_t ts, uint32_t i, uint32_t caplen)
+{
+	uint8_t b[20 + 400];
+	uint32_t w[5] = {ifid, (uint32_t)(ts >> 32), (uint32_t)ts, caplen, caplen};
+	for (int k = 0; k < 5; k++)
+		for (int j = 0; j < 4; j++)
+			b[4 * k + j] = (uint8_t)(w[k] >> (8 * j));
+	for (uint32_t k = 0; k < caplen; k++)
+		b[20 + k] = (uint8_t)(i + k);
+	b[20] = 0x45;
+	ng_block(f, 6, b, 20 + caplen);
+}
+
+static void ng_spb(FILE *f, uint32_t caplen)
+{
+	uint8_t b[4 + 400] = {(uint8_t)caplen, (uint8_t)(caplen >> 8)};
+	memset(b + 4, 0x45, caplen);
+	ng_block(f, 3, b, 4 + caplen);
+}
+
+TEST(split_pcapng_reads_every_record_once)
+{
+	const char *path = unit_tmp(".pcapng");
+	FILE *f = fopen(path, "wb");
+	ng_shb(f);
+	ng_idb(f, 101, 0);
+	ng_idb(f, 1, 1);
+	for (uint32_t i = 0; i < 4000; i++) {
+		uint64_t sec = 1414800000 + i / 10;
+		if (i % 3 == 0)
+			ng_epb(f, 0, sec * 1000000 + i, i, len_of(i));
+		else if (i % 3 == 1)
+			ng_epb(f, 1, sec * 1000000000 + i, i, len_of(i));
+		else
+			ng_spb(f, len_of(i)); /* takes the last time stamp */
+	}
+	fclose(f);
+	for (int n = 2; n <= 7; n++)
+		same_frames(path, n, 4000);
+}
+
+/* An interface defined after the first packets: parts after it would start
+ * with the wrong interfaces, so the part before the first seam past it fails. */
+TEST(split_pcapng_with_a_late_interface_fails_the_seam)
+{
+	const char *path = unit_tmp(".pcapng");
+	FILE *f = fopen(path, "wb");
+	ng_shb(f);
+	ng_idb(f, 101, 0);
+	for (uint32_t i = 0; i < 2000; i++) {
+		if (i == 100)
+			ng_idb(f, 1, 1);
+		ng_epb(f, i >= 100 ? i % 2 : 0, (1414800000ull + i) * 1000000, i, len_of(i));
+	}
+	fclose(f);
+	static struct seen out[3000];
+	CHECK_INT(read_parts(path, 2, out, 3000), ==, -DS_E_SEAM);
+	CHECK(strstr(ds_lasterr(), "interfaces differ") != NULL);
+	CHECK_INT(read_parts(path, 1, out, 3000), ==, 2000);
+}
+
+TEST(compressed_captures_are_not_split)
+{
+	const char *path = unit_tmp(".pcap.gz");
+	char cmd[1024];
+	const char *plain = unit_tmp(".pcap");
+	FILE *f = fopen(plain, "wb");
+	pcap_header(f);
+	for (uint32_t i = 0; i < 100; i++)
+		pcap_record(f, 1414800000, i, 60);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "gzip -c %s > %s", plain, path);
+	CHECK_INT(system(cmd), ==, 0);
+	struct ds_capture c;
+	uint64_t size, o;
+	CHECK_INT(ds_capture_open(&c, path), ==, 0);
+	CHECK(!ds_capture_mapped(&c, &size));
+	CHECK_INT(ds_capture_find(&c, 100, &o), ==, 0);
+	ds_capture_close(&c);
+	CHECK_INT(ds_capture_open(&c, plain), ==, 0);
+	CHECK(ds_capture_mapped(&c, &size));
+	CHECK_INT(size, ==, 24 + 100 * 76);
+	ds_capture_close(&c);
+}
+
+/* Where the real captures in ../shared are split, a part starts at a record:
+ * 200 split points in each, every one found and none a false start (among
+ * them a spoofed SYN flood, whose records of one length once made the finder
+ * start 4 bytes into a record). */
+TEST(split_points_in_real_captures_are_records)
+{
+	const char *shared = getenv("SHARED") ? getenv("SHARED") : "../shared";
+	char pat[512];
+	glob_t g;
+	snprintf(pat, sizeof pat, "%s/data/real/*.pcap*", shared);
+	if (glob(pat, 0, NULL, &g) != 0) {
+		fprintf(stderr, "    (no real captures under %s: nothing to check)\n", shared);
+		return;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct ds_capture c;
+		struct ds_frame f;
+		uint64_t size;
+		if (ds_capture_open(&c, g.gl_pathv[i]) < 0 || !ds_capture_mapped(&c, &size)) {
+			UNIT_FAIL("%s: not opened and mapped", g.gl_pathv[i]);
+			continue;
+		}
+		uint8_t *record = calloc(size + 1, 1);
+		while (ds_capture_next(&c, &f) == 1)
+			record[f.offset] = 1;
+		ds_capture_close(&c);
+		int found = 0, wrong = 0;
+		for (uint64_t k = 1; k <= 200; k++) {
+			uint64_t o;
+			CHECK_INT(ds_capture_open(&c, g.gl_pathv[i]), ==, 0);
+			if (ds_capture_find(&c, size * k / 201, &o) == 1)
+				found++, wrong += !record[o];
+			ds_capture_close(&c);
+		}
+		if (found != 200 || wrong)
+			UNIT_FAIL("%s: %d of 200 split points found, %d not at a record",
+			          g.gl_pathv[i], found, wrong);
+		free(record);
+	}
+	globfree(&g);
+}
