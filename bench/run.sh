@@ -53,6 +53,9 @@ rss=$BEST_RSS
 echo "darkscope ingest -j1 (reader + store writer threads): $t_ds s = $(rate "$packets" "$t_ds") Mpps, CPU $BEST_CPU s, peak RSS $((rss / 1024)) MB"
 awk -v n="$packets" -v c="$BEST_CPU" 'BEGIN {printf "darkscope per CPU second: %.2f Mpps\n", n / c / 1e6}'
 awk -v a="$t_loop" -v b="$t_nf" -v c="$t_ds" 'BEGIN {printf "darkscope / libpcap loop: %.2fx, darkscope / nfpcapd: %.2fx\n", a / c, b / c}'
+best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$cap" > "$OUT/t"; t_s=$(cat "$OUT/t")
+echo "darkscope ingest -j2 (the default here: the file split between two readers): $t_s s = $(rate "$packets" "$t_s") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB"
+awk -v a="$t_loop" -v b="$t_nf" -v c="$t_s" -v d="$t_ds" 'BEGIN {printf "split: / libpcap loop: %.2fx, / nfpcapd: %.2fx, / -j1: %.2fx\n", a / c, b / c, d / c}'
 build/bench_stages "$cap" $GEO | sed 's/^/stage: /'
 
 echo
@@ -94,6 +97,8 @@ echo "nfpcapd -r: $tn s = $(rate "$pm" "$tn") Mpps, CPU $BEST_CPU s"
 BEFORE="rm -f $OUT/bench.db $OUT/bench.db-wal $OUT/bench.db-shm"
 best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$mixed" > "$OUT/t"; tm=$(cat "$OUT/t")
 echo "darkscope ingest -j1: $tm s = $(rate "$pm" "$tm") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB; / libpcap loop: $(awk -v a="$tl" -v b="$tm" 'BEGIN {printf "%.2f", a / b}')x, / nfpcapd: $(awk -v a="$tn" -v b="$tm" 'BEGIN {printf "%.2f", a / b}')x"
+best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$mixed" > "$OUT/t"; tms=$(cat "$OUT/t")
+echo "darkscope ingest -j2 (split): $tms s = $(rate "$pm" "$tms") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB; / libpcap loop: $(awk -v a="$tl" -v b="$tms" 'BEGIN {printf "%.2f", a / b}')x, / nfpcapd: $(awk -v a="$tn" -v b="$tms" 'BEGIN {printf "%.2f", a / b}')x"
 best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$mixed" "$mixed2" > "$OUT/t"; tm2=$(cat "$OUT/t")
 echo "two files -j2: $tm2 s = $(rate "$pm2" "$tm2") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB"
 
@@ -106,6 +111,8 @@ fp=$(build/bench_pcaploop "$flood" | awk '{print $1}')
 best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$flood" > "$OUT/t"; t_f=$(cat "$OUT/t")
 src=$($DS top ports -c "$OUT/bench.conf" --format json | jq .total_sources)
 echo "$fp packets, about $src distinct sources: $t_f s = $(rate "$fp" "$t_f") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
+best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$flood" > "$OUT/t"; t_f2=$(cat "$OUT/t")
+echo "the same -j2 (split): $t_f2 s = $(rate "$fp" "$t_f2") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
 BEFORE=
 
 echo
