@@ -90,6 +90,12 @@ int ds_capture_mapped(const struct ds_capture *c, uint64_t *size);
 int ds_capture_find(struct ds_capture *c, uint64_t from, uint64_t *at);
 int ds_capture_range(struct ds_capture *c, uint64_t from, uint64_t to);
 
+/* Plan a split of path into at most n parts of at least min bytes: the
+ * parts' starts go to at[] (at[0] = 0; n entries of room), each found near
+ * its share of the file.  Returns the number of parts: 1 when the file
+ * cannot be split (not a plain capture, too small, or no record found). */
+int ds_capture_split(const char *path, int n, uint64_t min, uint64_t *at);
+
 /* Digest the file as it is read (a cheap pass over bytes still in the
  * cache) rather than in one pass at ds_capture_digest(). */
 int ds_capture_digest_as_read(struct ds_capture *c);

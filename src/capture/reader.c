@@ -503,6 +503,28 @@ int ds_capture_find(struct ds_capture *c, uint64_t from, uint64_t *at)
 	return 0;
 }
 
+int ds_capture_split(const char *path, int n, uint64_t min, uint64_t *at)
+{
+	struct ds_capture c;
+	uint64_t size;
+	int parts = 1;
+	at[0] = 0;
+	if (n < 2 || min == 0 || ds_is_stdin(path) || ds_capture_open(&c, path) < 0)
+		return 1;
+	if (ds_capture_mapped(&c, &size) && size / min >= 2) {
+		if (size / min < (uint64_t)n)
+			n = (int)(size / min);
+		for (int k = 1; k < n; k++) {
+			uint64_t o;
+			if (ds_capture_find(&c, size / (uint64_t)n * (uint64_t)k, &o) == 1 &&
+			    o > at[parts - 1])
+				at[parts++] = o;
+		}
+	}
+	ds_capture_close(&c);
+	return parts;
+}
+
 int ds_capture_range(struct ds_capture *c, uint64_t from, uint64_t to)
 {
 	int rc = prime(c);

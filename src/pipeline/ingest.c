@@ -223,36 +223,20 @@ static void summary(const struct job *j)
 		        (unsigned long long)j->bad_off, j->bad_why);
 }
 
-/* Give file j `want` readers when it is a plain capture of at least `want`
- * parts of o->split bytes, each part starting at a record found near its
- * share of the file.  Its first part (j itself) and the others (made in
- * extra[]) are added to readers[]; returns the number of extra parts.  A file
- * that cannot be opened here is read whole, and fails in its reader. */
+/* Give file j up to `want` readers when it is a plain capture of at least two
+ * parts of o->split bytes (ds_capture_split).  Its first part (j itself) and
+ * the others (made in extra[]) are added to readers[]; returns the number of
+ * extra parts.  A file that cannot be opened here is read whole, and fails in
+ * its reader. */
 static int plan_parts(struct job *j, int want, struct job *extra, struct job **readers, int *nr)
 {
-	uint64_t min = j->sh->o->split, size = 0, at[DS_MAX_THREADS];
-	struct ds_capture cap;
-	int n = 1;
+	uint64_t at[DS_MAX_THREADS];
 	j->whole = j;
 	j->part = 0;
 	j->nparts = 1;
 	j->from = j->to = 0;
 	readers[(*nr)++] = j;
-	if (want < 2 || j->no_split || min == 0 || ds_is_stdin(j->path) ||
-	    ds_capture_open(&cap, j->path) < 0)
-		return 0;
-	if (ds_capture_mapped(&cap, &size) && size / min >= 2) {
-		if (size / min < (uint64_t)want)
-			want = (int)(size / min);
-		at[0] = 0;
-		for (int k = 1; k < want; k++) {
-			uint64_t o;
-			if (ds_capture_find(&cap, size / (uint64_t)want * (uint64_t)k, &o) == 1 &&
-			    o > at[n - 1])
-				at[n++] = o;
-		}
-	}
-	ds_capture_close(&cap);
+	int n = j->no_split ? 1 : ds_capture_split(j->path, want, j->sh->o->split, at);
 	if (n < 2)
 		return 0;
 	j->nparts = n;

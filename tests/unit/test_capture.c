@@ -62,19 +62,9 @@ struct seen {
  * goes to out (up to max).  Returns the count, or the first error code. */
 static long read_parts(const char *path, int n, struct seen *out, long max)
 {
-	uint64_t at[16] = {0}, size;
-	int parts = 1;
+	uint64_t at[16];
+	int parts = ds_capture_split(path, n, 1, at);
 	struct ds_capture c;
-	if (ds_capture_open(&c, path) < 0)
-		return -1;
-	if (n > 1 && ds_capture_mapped(&c, &size))
-		for (int k = 1; k < n; k++) {
-			uint64_t o;
-			if (ds_capture_find(&c, size / (uint64_t)n * (uint64_t)k, &o) == 1 &&
-			    o > at[parts - 1])
-				at[parts++] = o;
-		}
-	ds_capture_close(&c);
 	long got = 0;
 	for (int k = 0; k < parts; k++) {
 		struct ds_frame f;
