@@ -248,11 +248,11 @@ int ds_src_drain(struct ds_src *s)
 			                                              : RELEASE_STEP;
 			XXH3_128bits_update(s->dig, s->map + s->dpos, n);
 			s->dpos += n;
-			size_t upto = (s->dpos - s->dpos % page) - RELEASE_STEP;
-			if (s->dpos - s->dpos % page >= RELEASE_STEP && upto > s->released) {
-				madvise((void *)(s->map + s->released), upto - s->released,
-				        MADV_DONTNEED);
-				s->released = upto;
+			size_t done = s->dpos - s->dpos % page; /* keep the last step mapped */
+			if (done >= s->released + 2 * RELEASE_STEP) {
+				madvise((void *)(s->map + s->released),
+				        done - RELEASE_STEP - s->released, MADV_DONTNEED);
+				s->released = done - RELEASE_STEP;
 			}
 		}
 		return 0;

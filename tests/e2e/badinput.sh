@@ -97,8 +97,14 @@ check "bad file among good ones: exit 1, the 2 good files stored (got $n)" [ $rc
 # configuration errors: file and line
 printf '[darkscope]\ndb = x.db\n[sensor a]\nprefix = 10.0.0.1/8\n' > "$TMP/bad.conf"
 "$DS" top ports -c "$TMP/bad.conf" 2>"$TMP/cerr"; rc=$?
-check "bad config: exit 1 naming file:line" [ $rc -eq 1 ] && grep -q "bad.conf:4: prefix '10.0.0.1/8' has host bits set" "$TMP/cerr"
+check "bad config: exit 1 naming file:line" \
+  [ $rc -eq 1 -a "$(grep -c "bad.conf:4: prefix '10.0.0.1/8' has host bits set" "$TMP/cerr")" = 1 ]
 "$DS" top ports --db "$db" --bogus 2>/dev/null; check "unknown option: exit 2" [ $? -eq 2 ]
+for v in 1X -5 "" 99999999999G; do
+  "$DS" ingest --db "$TMP/sz.db" --split "$v" "$FIX/raw.pcap" >/dev/null 2>"$TMP/szerr"; rc=$?
+  check "--split '$v': exit 2, one line naming the option ($(head -1 "$TMP/szerr"))" \
+    [ $rc -eq 2 -a "$(wc -l < "$TMP/szerr")" = 1 -a "$(grep -c -- "--split: not a size" "$TMP/szerr")" = 1 ]
+done
 "$DS" top colours --db "$db" 2>/dev/null; check "unknown dimension: exit 2" [ $? -eq 2 ]
 "$DS" top ports --db "$db" --from 2014-02-30 --to 2014-03-01 2>/dev/null; check "bad date: exit 2" [ $? -eq 2 ]
 "$DS" top ports --db "$db" --tz +05:30 2>/dev/null; check "non-whole-hour zone: exit 2" [ $? -eq 2 ]
