@@ -181,6 +181,17 @@ long ds_src_get(struct ds_src *s, size_t n, const uint8_t **p)
 /* Mapped bytes digested at a time, while they are still in the cache. */
 #define DIGEST_STEP ((size_t)256 << 10)
 
+/* Hand back the mapped pages more than a step behind pos, in whole steps
+ * (released stays page-aligned). */
+static void release_behind(struct ds_src *s, size_t pos)
+{
+	if (pos < s->released + 2 * RELEASE_STEP)
+		return;
+	size_t n = (pos - s->released - RELEASE_STEP) / RELEASE_STEP * RELEASE_STEP;
+	madvise((void *)(s->map + s->released), n, MADV_DONTNEED);
+	s->released += n;
+}
+
 void ds_src_skip(struct ds_src *s, size_t n)
 {
 	if (s->kind != K_MAP) {
@@ -192,10 +203,7 @@ void ds_src_skip(struct ds_src *s, size_t n)
 		XXH3_128bits_update(s->dig, s->map + s->dpos, s->mpos - s->dpos);
 		s->dpos = s->mpos;
 	}
-	if (s->mpos - s->released >= 2 * RELEASE_STEP) {
-		madvise((void *)(s->map + s->released), RELEASE_STEP, MADV_DONTNEED);
-		s->released += RELEASE_STEP;
-	}
+	release_behind(s, s->mpos);
 }
 
 uint64_t ds_src_pos(const struct ds_src *s)
@@ -242,18 +250,12 @@ int ds_src_drain(struct ds_src *s)
 	if (s->kind == K_MAP) {
 		/* in steps, each step's pages handed back after it (the rest of a
 		 * file split among readers is as large as the part read) */
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
 		while (s->dig && s->dpos < s->maplen) {
 			size_t n = s->maplen - s->dpos < RELEASE_STEP ? s->maplen - s->dpos
 			                                              : RELEASE_STEP;
 			XXH3_128bits_update(s->dig, s->map + s->dpos, n);
 			s->dpos += n;
-			size_t done = s->dpos - s->dpos % page; /* keep the last step mapped */
-			if (done >= s->released + 2 * RELEASE_STEP) {
-				madvise((void *)(s->map + s->released),
-				        done - RELEASE_STEP - s->released, MADV_DONTNEED);
-				s->released = done - RELEASE_STEP;
-			}
+			release_behind(s, s->dpos);
 		}
 		return 0;
 	}
