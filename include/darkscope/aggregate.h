@@ -68,9 +68,9 @@ struct ds_row {
 	size_t enclen;
 };
 
-/* Receives the rows of one finished hour, sorted by key.  The rows array stays
- * the caller's; the sketches too when it returns 0, while a return of 1 says
- * the callback took the sketches (it frees them).  Negative: an error. */
+/* Receives the rows of one finished hour, sorted by key, each sketch encoded
+ * (enc, enclen; sk empty).  The rows and their encodings stay the caller's
+ * and last until the callback returns.  Returns 0, or negative: an error. */
 typedef int (*ds_emit_fn)(void *ctx, int32_t hour, const struct ds_row *rows, size_t n);
 
 struct ds_agg__hour;
@@ -82,6 +82,11 @@ struct ds_agg {
 	size_t max_keys;            /* flush everything past this many keys */
 	size_t max_bytes;           /* ... or past this many bytes of sketches */
 	size_t sk_bytes;
+	size_t npend;    /* source hashes not yet in sketches, over all hours */
+	size_t max_pend; /* fold them into the sketches past this many */
+	uint32_t *fold_h, *fold_tmp, *fold_at; /* a fold's scratch, reused */
+	size_t capfold_h, capfold_tmp, capfold_at;
+	struct ds_buf enc; /* the sketches of the hour being emitted */
 	int32_t max_hour;
 	ds_emit_fn emit;
 	void *ctx;

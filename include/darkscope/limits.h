@@ -44,6 +44,9 @@
 /* count: aggregation keys held in memory before a forced flush (bounds RAM;
  * override: ingest --max-keys). */
 #define DS_AGG_MAX_KEYS (1u << 20)
+/* count: source hashes an aggregator holds before adding them to the keys'
+ * sketches (8 bytes each; bounds RAM). */
+#define DS_AGG_MAX_PEND (1u << 20)
 /* bytes: read buffer for compressed and piped input. */
 #define DS_READ_CHUNK (1u << 20)
 /* count: rows one query may return before truncation (-n caps it further). */

@@ -34,6 +34,11 @@ struct ds_sketch {
 /* Add hash h.  Returns 0 or -DS_E_NOMEM (the sketch stays valid). */
 int ds_sketch_add(struct ds_sketch *s, uint32_t h);
 
+/* Add h[0..n), distinct nonzero hashes: the same sketch as n calls of
+ * ds_sketch_add, with a set made once at its final size, or registers at
+ * once when the sketch was empty and they are more than a set holds. */
+int ds_sketch_add_many(struct ds_sketch *s, const uint32_t *h, size_t n);
+
 /* dst |= src. */
 int ds_sketch_merge(struct ds_sketch *dst, const struct ds_sketch *src);
 

@@ -1,8 +1,17 @@
-/* agg.c - one open-addressing table of key counters per hour in flight.
+/* agg.c - key counters per hour in flight, their distinct sources deferred.
  *
  * Packets arrive roughly in time order, so only a few hours are open at once;
  * an hour is emitted and freed as a whole once packet time has moved
- * DS_AGG_LAG_HOURS past it, without touching the other hours. */
+ * DS_AGG_LAG_HOURS past it, without touching the other hours.
+ *
+ * Each hour keeps its keys in a dense array, found through an open-addressing
+ * index.  A packet only counts itself in its key and appends (key's index,
+ * source hash) to the hour's pending list: it does not touch the key's
+ * sketch, whose set would miss the cache at random for each packet.  The
+ * pending hashes go into the sketches a key at a time (a fold): counted by
+ * key, placed by key, sorted and deduplicated, added in one go.  An hour is
+ * folded when it is emitted, or every hour when the pending lists together
+ * reach max_pend, so their memory stays bounded. */
 #include "darkscope/aggregate.h"
 
 #include "darkscope/dtime.h"
@@ -14,15 +23,24 @@
 #include <string.h>
 
 struct ent {
-	uint64_t key; /* 0 marks a free slot: stored keys are key+1 */
+	uint64_t key;
 	uint64_t packets;
 	struct ds_sketch sk;
+	uint32_t npend; /* hashes pending for this key */
+};
+
+struct slot {
+	uint64_t key; /* 0 marks a free slot: stored keys are key+1 */
+	uint32_t idx; /* into ents */
 };
 
 struct ds_agg__hour {
 	int32_t hour;
-	size_t cap, n;
-	struct ent *tab;
+	size_t cap, n; /* index slots; keys */
+	struct slot *tab;
+	struct ent *ents; /* n of them, room for cap / 2 */
+	uint64_t *pend;   /* (key's index << 32 | hash), npend of them */
+	size_t npend, cappend;
 	struct ds_agg__hour *next;
 };
 
@@ -44,47 +62,169 @@ int ds_agg_init(struct ds_agg *a, size_t max_keys, size_t max_bytes, ds_emit_fn 
 	memset(a, 0, sizeof *a);
 	a->max_keys = max_keys ? max_keys : DS_AGG_MAX_KEYS;
 	a->max_bytes = max_bytes ? max_bytes : (size_t)64 << 20;
+	a->max_pend = DS_AGG_MAX_PEND;
 	a->emit = emit;
 	a->ctx = ctx;
 	a->max_hour = INT32_MIN;
 	return 0;
 }
 
-/* Free an hour; its sketches too unless the emit callback took them. */
-static void hour_free(struct ds_agg *a, struct ds_agg__hour *h, int taken)
+/* Free an hour and its sketches. */
+static void hour_free(struct ds_agg *a, struct ds_agg__hour *h)
 {
-	for (size_t i = 0; i < h->cap; i++)
-		if (h->tab[i].key) {
-			a->sk_bytes -= sketch_bytes(h->tab[i].sk.cap);
-			if (!taken)
-				ds_sketch_free(&h->tab[i].sk);
-		}
+	for (size_t i = 0; i < h->n; i++) {
+		a->sk_bytes -= sketch_bytes(h->ents[i].sk.cap);
+		ds_sketch_free(&h->ents[i].sk);
+	}
 	a->n -= h->n;
+	a->npend -= h->npend;
 	free(h->tab);
+	free(h->ents);
+	free(h->pend);
 	free(h);
 }
 
-/* Emit one hour's rows sorted by key. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 1024;
+	while (ncap < n)
+		ncap *= 2;
+	void *q = realloc(*p, ncap * size);
+	if (!q)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	*p = q;
+	*cap = ncap;
+	return 0;
+}
+
+/* Sort h[0..n) (small runs by insertion) and drop repeats; the count left.
+ * A hash of 0 counts as 1, as ds_sketch_add takes it. */
+static size_t sort_unique(uint32_t *h, uint32_t *tmp, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h[i] += !h[i];
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			uint32_t v = h[i];
+			size_t j = i;
+			for (; j > 0 && h[j - 1] > v; j--)
+				h[j] = h[j - 1];
+			h[j] = v;
+		}
+	} else {
+		ds_radix_sort32(h, tmp, n);
+	}
+	size_t k = n ? 1 : 0;
+	for (size_t i = 1; i < n; i++)
+		if (h[i] != h[k - 1])
+			h[k++] = h[i];
+	return k;
+}
+
+/* The sketch of e with its pending hashes hs[0..n) added, appended encoded
+ * to b.  A key folded for the first time (the usual case: an hour's hashes
+ * fit in the pending lists) is encoded straight from its sorted hashes,
+ * without building a set; the encoding is the same. */
+static int encode_final(struct ent *e, uint32_t *hs, uint32_t *tmp, size_t n, struct ds_buf *b)
+{
+	int rc = 0;
+	if (e->sk.n == 0 && e->sk.cap == 0) {
+		size_t k = sort_unique(hs, tmp, n);
+		if (k <= DS_SPARSE_MAX)
+			return ds_sketch_encode_sorted(hs, k, b);
+		rc = ds_sketch_add_many(&e->sk, hs, k);
+	} else {
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = ds_sketch_add(&e->sk, hs[i]);
+	}
+	return rc < 0 ? rc : ds_sketch_encode(&e->sk, b);
+}
+
+/* Add an hour's pending hashes to its keys' sketches.  With enc (the hour
+ * is being emitted), also encode every key's sketch into enc, its offset
+ * into a->fold_at. */
+static int fold(struct ds_agg *a, struct ds_agg__hour *h, struct ds_buf *enc)
+{
+	if (!h->npend && !enc)
+		return 0;
+	if (reserve((void **)&a->fold_h, &a->capfold_h, h->npend, sizeof *a->fold_h) < 0 ||
+	    reserve((void **)&a->fold_tmp, &a->capfold_tmp, h->npend, sizeof *a->fold_tmp) < 0 ||
+	    reserve((void **)&a->fold_at, &a->capfold_at, h->n + 1, sizeof *a->fold_at) < 0)
+		return -DS_E_NOMEM;
+	/* place each key's hashes together, in key index order */
+	uint32_t *at = a->fold_at, *hs = a->fold_h;
+	size_t pos = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		at[i] = (uint32_t)pos;
+		pos += h->ents[i].npend;
+	}
+	for (size_t i = 0; i < h->npend; i++)
+		hs[at[h->pend[i] >> 32]++] = (uint32_t)h->pend[i];
+	pos = 0;
+	int rc = 0;
+	for (size_t i = 0; i < h->n && rc == 0; i++) {
+		struct ent *e = &h->ents[i];
+		uint32_t before = e->sk.cap;
+		if (enc) {
+			at[i] = (uint32_t)enc->len;
+			rc = encode_final(e, hs + pos, a->fold_tmp, e->npend, enc);
+		} else {
+			for (size_t k = 0; k < e->npend && rc == 0; k++)
+				rc = ds_sketch_add(&e->sk, hs[pos + k]);
+		}
+		if (e->sk.cap != before)
+			a->sk_bytes += sketch_bytes(e->sk.cap) - sketch_bytes(before);
+		pos += e->npend;
+		e->npend = 0;
+	}
+	if (enc)
+		at[h->n] = (uint32_t)enc->len;
+	if (rc < 0) /* the sketches stay valid, short of some sources */
+		for (size_t i = 0; i < h->n; i++)
+			h->ents[i].npend = 0;
+	a->npend -= h->npend;
+	h->npend = 0;
+	return rc;
+}
+
+static int fold_all(struct ds_agg *a)
+{
+	for (struct ds_agg__hour *h = a->hours; h; h = h->next) {
+		int rc = fold(a, h, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Emit one hour's rows sorted by key, their sketches encoded. */
 static int emit_hour(struct ds_agg *a, struct ds_agg__hour *h)
 {
+	a->enc.len = 0;
+	int rc = fold(a, h, &a->enc);
+	if (rc < 0)
+		return rc;
 	struct ds_kv *sel = malloc((h->n + 1) * sizeof *sel),
 	             *tmp = malloc((h->n + 1) * sizeof *tmp);
 	struct ds_row *rows = malloc((h->n + 1) * sizeof *rows);
-	int rc = 0;
-	size_t k = 0;
 	if (!sel || !tmp || !rows) {
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < h->cap; i++)
-		if (h->tab[i].key)
-			sel[k++] = (struct ds_kv){h->tab[i].key - 1, i};
-	ds_radix_sort(sel, tmp, k);
-	for (size_t i = 0; i < k; i++) {
-		const struct ent *e = &h->tab[sel[i].val];
-		rows[i] = (struct ds_row){.key = sel[i].key, .packets = e->packets, .sk = e->sk};
+	for (size_t i = 0; i < h->n; i++)
+		sel[i] = (struct ds_kv){h->ents[i].key, i};
+	ds_radix_sort(sel, tmp, h->n);
+	for (size_t i = 0; i < h->n; i++) {
+		size_t e = sel[i].val;
+		rows[i] = (struct ds_row){.key = sel[i].key,
+		                          .packets = h->ents[e].packets,
+		                          .enc = a->enc.data + a->fold_at[e],
+		                          .enclen = a->fold_at[e + 1] - a->fold_at[e]};
 	}
-	rc = a->emit(a->ctx, h->hour, rows, k);
+	if ((rc = a->emit(a->ctx, h->hour, rows, h->n)) > 0)
+		rc = 0;
 out:
 	free(sel);
 	free(tmp);
@@ -98,13 +238,12 @@ static int flush_upto(struct ds_agg *a, int32_t cutoff)
 	int rc = 0;
 	while (a->hours && a->hours->hour <= cutoff) {
 		struct ds_agg__hour *h = a->hours;
-		int taken = 0;
-		if (rc == 0 && (rc = emit_hour(a, h)) > 0)
-			taken = 1, rc = 0;
+		if (rc == 0)
+			rc = emit_hour(a, h);
 		a->hours = h->next;
 		if (a->last == h)
 			a->last = NULL;
-		hour_free(a, h, taken);
+		hour_free(a, h);
 	}
 	if (rc < 0 && !a->err)
 		a->err = rc;
@@ -131,7 +270,10 @@ static struct ds_agg__hour *hour_get(struct ds_agg *a, int32_t hour)
 	h->hour = hour;
 	h->cap = 1024;
 	h->tab = calloc(h->cap, sizeof *h->tab);
-	if (!h->tab) {
+	h->ents = malloc(h->cap / 2 * sizeof *h->ents);
+	if (!h->tab || !h->ents) {
+		free(h->tab);
+		free(h->ents);
 		free(h);
 		return NULL;
 	}
@@ -140,12 +282,17 @@ static struct ds_agg__hour *hour_get(struct ds_agg *a, int32_t hour)
 	return h;
 }
 
+/* Double the index (and the room for keys). */
 static int grow(struct ds_agg__hour *h)
 {
 	size_t ncap = h->cap * 2;
-	struct ent *nt = calloc(ncap, sizeof *nt);
-	if (!nt)
+	struct slot *nt = calloc(ncap, sizeof *nt);
+	struct ent *ne = nt ? realloc(h->ents, ncap / 2 * sizeof *ne) : NULL;
+	if (!ne) {
+		free(nt);
 		return ds_fail(DS_E_NOMEM, "out of memory");
+	}
+	h->ents = ne;
 	for (size_t i = 0; i < h->cap; i++) {
 		if (!h->tab[i].key)
 			continue;
@@ -160,68 +307,101 @@ static int grow(struct ds_agg__hour *h)
 	return 0;
 }
 
-int ds_agg_add(struct ds_agg *a, const struct ds_pkt *p)
+/* The hour p goes to, flushing what its time or the budgets say. */
+static struct ds_agg__hour *hour_for(struct ds_agg *a, int32_t hour)
 {
-	int32_t hour = (int32_t)ds_floordiv(p->ts, 3600);
 	struct ds_agg__hour *h = a->last;
+	int over = a->n >= a->max_keys || a->sk_bytes > a->max_bytes;
+	if (h && h->hour == hour && !over)
+		return h;
 	if (!h || h->hour != hour) {
 		if (hour > a->max_hour) {
 			a->max_hour = hour;
 			if (flush_upto(a, hour - DS_AGG_LAG_HOURS - 1) < 0)
-				return a->err;
+				return NULL;
 		}
-		if (a->n >= a->max_keys || a->sk_bytes > a->max_bytes) {
-			if (flush_upto(a, INT32_MAX) < 0)
-				return a->err;
-		}
-		if (!(h = hour_get(a, hour)))
-			return a->err = ds_fail(DS_E_NOMEM, "out of memory");
-		a->last = h;
-	} else if (a->n >= a->max_keys || a->sk_bytes > a->max_bytes) {
+	}
+	if (a->n >= a->max_keys || a->sk_bytes > a->max_bytes) {
 		a->last = NULL;
 		if (flush_upto(a, INT32_MAX) < 0)
-			return a->err;
-		if (!(h = a->last = hour_get(a, hour)))
-			return a->err = ds_fail(DS_E_NOMEM, "out of memory");
+			return NULL;
 	}
+	if (!(h = hour_get(a, hour))) {
+		a->err = ds_fail(DS_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	return a->last = h;
+}
+
+static int add(struct ds_agg *a, struct ds_agg__hour *h, uint64_t key, uint32_t hash)
+{
 	if ((h->n + 1) * 2 > h->cap && grow(h) < 0)
 		return a->err = -DS_E_NOMEM;
-	uint64_t key = ds_key(p->sensor, p->cc, p->proto, p->port) + 1;
+	if (h->npend == h->cappend &&
+	    reserve((void **)&h->pend, &h->cappend, h->npend + 1, sizeof *h->pend) < 0)
+		return a->err = -DS_E_NOMEM;
 	size_t i = slot(key, h->cap);
-	struct ent *e;
+	uint32_t idx;
 	for (;; i = (i + 1) & (h->cap - 1)) {
-		e = &h->tab[i];
-		if (e->key == key)
+		if (h->tab[i].key == key) {
+			idx = h->tab[i].idx;
 			break;
-		if (!e->key) {
-			e->key = key;
-			h->n++;
+		}
+		if (!h->tab[i].key) {
+			idx = (uint32_t)h->n++;
+			h->tab[i] = (struct slot){key, idx};
+			h->ents[idx] = (struct ent){.key = key - 1};
 			a->n++;
 			break;
 		}
 	}
+	struct ent *e = &h->ents[idx];
 	e->packets++;
-	uint32_t before = e->sk.cap;
-	if (ds_sketch_add(&e->sk, p->srchash) < 0)
-		return a->err = -DS_E_NOMEM;
-	if (e->sk.cap != before)
-		a->sk_bytes += sketch_bytes(e->sk.cap) - sketch_bytes(before);
+	e->npend++;
+	h->pend[h->npend++] = (uint64_t)idx << 32 | hash;
+	if (++a->npend >= a->max_pend) {
+		int rc = fold_all(a);
+		if (rc < 0)
+			return a->err = rc;
+	}
 	return 0;
 }
 
+int ds_agg_add(struct ds_agg *a, const struct ds_pkt *p)
+{
+	if (a->err)
+		return a->err;
+	struct ds_agg__hour *h = hour_for(a, (int32_t)ds_floordiv(p->ts, 3600));
+	if (!h)
+		return a->err;
+	return add(a, h, ds_key(p->sensor, p->cc, p->proto, p->port) + 1, p->srchash);
+}
+
+#define CHUNK 64
+
 int ds_agg_add_batch(struct ds_agg *a, const struct ds_pkt *p, size_t n)
 {
-	struct ds_agg__hour *h = a->last;
-	if (h) /* prefetch the slots of the packets of the current hour */
-		for (size_t i = 0; i < n; i++)
-			if ((int32_t)ds_floordiv(p[i].ts, 3600) == h->hour)
-				__builtin_prefetch(&h->tab[slot(
-				        ds_key(p[i].sensor, p[i].cc, p[i].proto, p[i].port) + 1,
-				        h->cap)]);
-	for (size_t i = 0; i < n; i++) {
-		int rc = ds_agg_add(a, &p[i]);
-		if (rc < 0)
-			return rc;
+	uint64_t key[CHUNK];
+	for (size_t at = 0; at < n; at += CHUNK) {
+		size_t m = n - at < CHUNK ? n - at : CHUNK;
+		const struct ds_pkt *q = p + at;
+		struct ds_agg__hour *h = a->last;
+		/* the keys, and a prefetch of the slots of those of the current hour */
+		for (size_t i = 0; i < m; i++) {
+			key[i] = ds_key(q[i].sensor, q[i].cc, q[i].proto, q[i].port) + 1;
+			if (h && (int32_t)ds_floordiv(q[i].ts, 3600) == h->hour)
+				__builtin_prefetch(&h->tab[slot(key[i], h->cap)]);
+		}
+		for (size_t i = 0; i < m; i++) {
+			if (a->err)
+				return a->err;
+			struct ds_agg__hour *ph = hour_for(a, (int32_t)ds_floordiv(q[i].ts, 3600));
+			if (!ph)
+				return a->err;
+			int rc = add(a, ph, key[i], q[i].srchash);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -231,7 +411,13 @@ void ds_agg_free(struct ds_agg *a)
 	while (a->hours) {
 		struct ds_agg__hour *h = a->hours;
 		a->hours = h->next;
-		hour_free(a, h, 0);
+		hour_free(a, h);
 	}
 	a->last = NULL;
+	ds_buf_free(&a->enc);
+	free(a->fold_h);
+	free(a->fold_tmp);
+	free(a->fold_at);
+	a->fold_h = a->fold_tmp = a->fold_at = NULL;
+	a->capfold_h = a->capfold_tmp = a->capfold_at = 0;
 }

@@ -58,9 +58,9 @@ static int to_dense(struct ds_sketch *s)
 	return 0;
 }
 
-static int grow(struct ds_sketch *s)
+/* Rehash a sparse sketch into a set of ncap slots. */
+static int grow_to(struct ds_sketch *s, uint32_t ncap)
 {
-	uint32_t ncap = s->cap ? s->cap * 2 : 8;
 	uint32_t *set = calloc(ncap, sizeof *set);
 	if (!set)
 		return ds_fail(DS_E_NOMEM, "out of memory");
@@ -76,6 +76,11 @@ static int grow(struct ds_sketch *s)
 	s->u.set = set;
 	s->cap = ncap;
 	return 0;
+}
+
+static int grow(struct ds_sketch *s)
+{
+	return grow_to(s, s->cap ? s->cap * 2 : 8);
 }
 
 int ds_sketch_add(struct ds_sketch *s, uint32_t h)
@@ -113,6 +118,32 @@ int ds_sketch_add(struct ds_sketch *s, uint32_t h)
 		reg_add(s->u.reg, h);
 	else
 		s->n += (uint32_t)set_insert(s->u.set, s->cap, h);
+	return 0;
+}
+
+int ds_sketch_add_many(struct ds_sketch *s, const uint32_t *h, size_t n)
+{
+	/* the set they would grow to one by one, made at once: while they may
+	 * all stay sparse, room for every one of them */
+	if (s->cap != DS_SKETCH_DENSE && s->n == 0 && n > DS_SPARSE_MAX) {
+		int rc = to_dense(s); /* more distinct hashes than a set holds */
+		if (rc < 0)
+			return rc;
+	} else if (s->cap != DS_SKETCH_DENSE && s->n + n > 2 && s->n + n <= DS_SPARSE_MAX) {
+		uint32_t want = s->cap ? s->cap : 8;
+		while (want < 2 * (s->n + n))
+			want *= 2;
+		if (want != s->cap) {
+			int rc = grow_to(s, want);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rc = ds_sketch_add(s, h[i]);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 

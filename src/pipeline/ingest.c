@@ -50,25 +50,13 @@ struct job {
 	const char *bad_why;
 };
 
-/* Hand one finished hour to the writer: its sketches are encoded here, in
- * the reader's thread, so files in parallel encode in parallel. */
+/* Hand one finished hour to the writer, its packets of the one-dimension
+ * masks summed here, in the reader's thread. */
 static int emit_hour(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct job *j = ctx;
 	struct shared *sh = j->sh;
 	struct ds_hourpkg *pkg;
-	if (sh->readers == 1) { /* one reader: the writer thread has the time to encode */
-		int rc = ds_hourpkg_raw(hour, rows, n, &pkg);
-		if (rc < 0)
-			return rc;
-		pkg->reader = j->reader;
-		if ((rc = ds_writer_put(sh->writer, pkg)) < 0) {
-			pkg->nraw = 0; /* the sketches go back to the aggregator */
-			ds_hourpkg_free(pkg);
-			return rc;
-		}
-		return 1; /* the writer took the sketches */
-	}
 	double t0 = ds_elapsed();
 	int rc = ds_hourpkg_make(hour, rows, n, &pkg);
 	if (rc < 0)

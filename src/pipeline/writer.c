@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#define NWORKERS 2 /* hours encoded at once; the store itself is one at a time */
+#define NWORKERS 2 /* one stores hours while the other builds a day */
 
 struct worker {
 	struct ds_writer *w;
@@ -43,26 +43,27 @@ struct ds_writer {
 	double seconds, dayseconds;
 };
 
-/* Fill p from fine rows with in-memory sketches: the rows with their sketches
- * encoded, and the packets of the one-dimension masks.  On failure p keeps
- * what it got (ds_hourpkg_free frees it). */
-static int encode(struct ds_hourpkg *p, const struct ds_row *rows, size_t n)
+/* Fill p from fine rows whose sketches are encoded (an aggregator's): the
+ * rows with their encodings copied, and the packets of the one-dimension
+ * masks.  On failure p keeps what it got (ds_hourpkg_free frees it). */
+static int fill(struct ds_hourpkg *p, const struct ds_row *rows, size_t n)
 {
-	if (!(p->rows = calloc(n + 1, sizeof *p->rows)))
+	size_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += rows[i].enclen;
+	if (!(p->rows = calloc(n + 1, sizeof *p->rows)) ||
+	    ds_buf_reserve(&p->fine_enc, bytes + 1) < 0)
 		return ds_fail(DS_E_NOMEM, "out of memory");
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		size_t at = p->fine_enc.len;
-		rc = ds_sketch_encode(&rows[i].sk, &p->fine_enc);
+	uint8_t *o = p->fine_enc.data;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(o, rows[i].enc, rows[i].enclen);
 		p->rows[i] = (struct ds_row){.key = rows[i].key,
 		                             .packets = rows[i].packets,
-		                             .enc = (const uint8_t *)(uintptr_t)at,
-		                             .enclen = p->fine_enc.len - at};
+		                             .enc = o,
+		                             .enclen = rows[i].enclen};
+		o += rows[i].enclen;
 	}
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < n; i++)
-		p->rows[i].enc = p->fine_enc.data + (uintptr_t)p->rows[i].enc;
+	p->fine_enc.len = bytes;
 	p->n = n;
 	return ds_rollup_hour_packets(p->rows, n, p->packets, p->npackets);
 }
@@ -70,7 +71,7 @@ static int encode(struct ds_hourpkg *p, const struct ds_row *rows, size_t n)
 int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out)
 {
 	struct ds_hourpkg *p = calloc(1, sizeof *p);
-	int rc = p ? encode(p, rows, n) : ds_fail(DS_E_NOMEM, "out of memory");
+	int rc = p ? fill(p, rows, n) : ds_fail(DS_E_NOMEM, "out of memory");
 	if (rc < 0) {
 		ds_hourpkg_free(p);
 		return rc;
@@ -80,28 +81,10 @@ int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds
 	return 0;
 }
 
-int ds_hourpkg_raw(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out)
-{
-	struct ds_hourpkg *p = calloc(1, sizeof *p);
-	if (p && !(p->raw = malloc((n + 1) * sizeof *p->raw))) {
-		free(p);
-		p = NULL;
-	}
-	if (!p) /* the sketches stay the caller's */
-		return ds_fail(DS_E_NOMEM, "out of memory");
-	memcpy(p->raw, rows, n * sizeof *rows);
-	p->nraw = n;
-	p->hour = hour;
-	*out = p;
-	return 0;
-}
-
 void ds_hourpkg_free(struct ds_hourpkg *p)
 {
 	if (!p)
 		return;
-	if (p->raw)
-		ds_rows_free(p->raw, p->nraw);
 	free(p->rows);
 	ds_buf_free(&p->fine_enc);
 	for (unsigned d = 0; d < DS_DIM_ALL; d++)
@@ -184,18 +167,7 @@ static int build_due(struct ds_writer *w, int all)
 	return rc;
 }
 
-/* Encode a raw package's sketches (outside the store lock). */
-static int prepare(struct ds_hourpkg *p)
-{
-	if (!p->raw)
-		return 0;
-	int rc = encode(p, p->raw, p->nraw); /* here: the reader had no time to */
-	ds_rows_free(p->raw, p->nraw);
-	p->raw = NULL;
-	return rc;
-}
-
-/* Write a prepared package (with smu held). */
+/* Write a package (with smu held). */
 static int store_hour(struct ds_writer *w, struct ds_hourpkg *p)
 {
 	int rc = note_day(w, (int32_t)ds_floordiv(p->hour, 24), p->reader);
@@ -242,8 +214,8 @@ static void *run(void *arg)
 		w->busy[me->id] = p->hour;
 		pthread_mutex_unlock(&w->mu);
 		double t0 = ds_elapsed();
-		int rc = failed ? 0 : prepare(p);
-		if (rc == 0 && !failed) {
+		int rc = 0;
+		if (!failed) {
 			pthread_mutex_lock(&w->smu);
 			rc = store_hour(w, p);
 			pthread_mutex_lock(&w->mu);

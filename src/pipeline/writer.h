@@ -1,10 +1,9 @@
 /* writer.h - the store writer thread of an ingest group.
  *
- * Reader threads hand over finished hours, each with every sketch encoded
- * (with one reader, the writer encodes them); the writer stores them while
- * the readers go on reading, and builds each day's rollups of every mask once
- * its readers have moved past it.  The queue is bounded, so memory stays
- * bounded. */
+ * Reader threads hand over finished hours, each with every sketch encoded;
+ * the writer stores them while the readers go on reading, and builds each
+ * day's rollups of every mask once its readers have moved past it.  The
+ * queue is bounded, so memory stays bounded. */
 #ifndef DARKSCOPE_PIPELINE_WRITER_H
 #define DARKSCOPE_PIPELINE_WRITER_H
 
@@ -18,9 +17,7 @@
  * into fine_enc, and the packets of the masks of at most one dimension. */
 struct ds_hourpkg {
 	int32_t hour;
-	int reader;         /* which reader sent it */
-	struct ds_row *raw; /* not rolled up yet: fine rows with their sketches */
-	size_t nraw;
+	int reader; /* which reader sent it */
 	struct ds_row *rows;
 	size_t n;
 	struct ds_buf fine_enc;
@@ -29,12 +26,9 @@ struct ds_hourpkg {
 	struct ds_hourpkg *next;
 };
 
-/* Build the package of one hour from its fine rows (sketches in memory). */
+/* Build the package of one hour from its fine rows, sketches encoded (as an
+ * aggregator emits them); it copies them. */
 int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
-
-/* A package that the writer encodes itself: it holds the rows' sketches
- * (on failure they stay the caller's). */
-int ds_hourpkg_raw(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out);
 void ds_hourpkg_free(struct ds_hourpkg *p);
 
 struct ds_writer;

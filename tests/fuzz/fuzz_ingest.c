@@ -1,7 +1,8 @@
 /* fuzz_ingest.c - any bytes as a capture, through what one ingest reader
  * does with it: decode, attribute to sensors, annotate sources, count per
- * hour and key (with small key and memory budgets, so that hours are also
- * flushed early), and encode each hour as a segment.  Every hour comes out
+ * hour and key (with small key, memory and pending-source budgets, so that
+ * hours are also flushed early and sources folded into sketches mid-hour),
+ * and encode each hour as a segment.  Every hour comes out
  * sorted by key, its segment decodes to the same rows, and the packets of
  * all hours add up to the frames read. */
 #include "fuzz.h"
@@ -61,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ds_agg a;
 	if (ds_geo_open(&g, NULL) < 0 || ds_agg_init(&a, 16, 1 << 16, emit, NULL) < 0)
 		abort();
+	a.max_pend = 5;
 	struct ds_frame f;
 	struct ds_pkt p[8];
 	size_t n = 0;

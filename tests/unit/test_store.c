@@ -4,6 +4,7 @@
 #include "darkscope/aggregate.h"
 #include "darkscope/analyse.h"
 #include "darkscope/err.h"
+#include "darkscope/limits.h"
 #include "darkscope/store.h"
 #include "store/segment.h"
 
@@ -282,6 +283,104 @@ TEST(aggregator_respects_its_key_budget)
 	CHECK_INT(e.n, ==, 3);
 	CHECK_INT(total, ==, 250);
 	ds_agg_free(&a);
+}
+
+/* The naive aggregate: per (hour, key) a sketch built hash by hash. */
+struct naive {
+	int32_t hour[64];
+	uint64_t key[64], packets[64];
+	struct ds_sketch sk[64];
+	int n, rows, bad, out_of_order;
+	int32_t last_hour;
+};
+
+static int naive_at(struct naive *nv, int32_t hour, uint64_t key)
+{
+	for (int i = 0; i < nv->n; i++)
+		if (nv->hour[i] == hour && nv->key[i] == key)
+			return i;
+	nv->hour[nv->n] = hour;
+	nv->key[nv->n] = key;
+	return nv->n++;
+}
+
+/* Each emitted row's packets and encoded sketch must be the naive ones. */
+static int compare_naive(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
+{
+	struct naive *nv = ctx;
+	struct ds_buf b = {0};
+	if (hour < nv->last_hour)
+		nv->out_of_order++;
+	nv->last_hour = hour;
+	for (size_t i = 0; i < n; i++) {
+		int k = naive_at(nv, hour, rows[i].key);
+		b.len = 0;
+		ds_sketch_encode(&nv->sk[k], &b);
+		if (rows[i].packets != nv->packets[k] || rows[i].sk.cap || rows[i].sk.n ||
+		    rows[i].enclen != b.len || memcmp(rows[i].enc, b.data, b.len) != 0)
+			nv->bad++;
+		nv->rows++;
+	}
+	ds_buf_free(&b);
+	return 0;
+}
+
+/* Sources are held back and folded into the sketches later; whether they go
+ * in at the hour's end, past a small pending budget, or one by one, every
+ * emitted sketch encodes exactly as one built hash by hash: sparse sets
+ * (hashes 0 and 1 the same source, as ds_sketch_add has it), keys that turn
+ * dense at DS_SPARSE_MAX + 1 sources, and keys filled before and after a
+ * fold. */
+TEST(aggregator_sketches_equal_hash_by_hash)
+{
+	static const size_t budgets[] = {1, 7, 3000, 1u << 20};
+	for (size_t b = 0; b < sizeof budgets / sizeof *budgets; b++) {
+		struct naive nv = {.last_hour = INT32_MIN};
+		struct ds_agg a;
+		CHECK_INT(ds_agg_init(&a, 0, 0, compare_naive, &nv), ==, 0);
+		a.max_pend = budgets[b];
+		uint64_t x = 12345;
+		struct ds_pkt batch[40];
+		size_t nb = 0, total = 0;
+		for (int h = 0; h < 3; h++)
+			for (int i = 0; i < 9000; i++) {
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+				struct ds_pkt *p = &batch[nb++];
+				*p = (struct ds_pkt){.proto = 6,
+				                     .family = 4,
+				                     .ts = (1000 + h) * 3600 + i % 3600};
+				unsigned r = (unsigned)(x >> 33);
+				p->port = r % 8 < 4 ? 0 : r % 8 - 3; /* 5 keys an hour */
+				if (p->port == 0) /* one key with many sources: dense */
+					p->srchash = (uint32_t)(x >> 20);
+				else if (p->port == 1) /* sources 0 and 1: one source */
+					p->srchash = r >> 8 & 1;
+				else /* a few sources, repeated */
+					p->srchash = mix32(r >> 8 & 31);
+				int k = naive_at(&nv, 1000 + h, ds_key(0, 0, 6, p->port));
+				nv.packets[k]++;
+				ds_sketch_add(&nv.sk[k], p->srchash);
+				if (nb == 40) {
+					CHECK_INT(ds_agg_add_batch(&a, batch, nb), ==, 0);
+					total += nb;
+					nb = 0;
+				}
+			}
+		CHECK_INT(ds_agg_add_batch(&a, batch, nb), ==, 0);
+		CHECK_INT(ds_agg_flush(&a), ==, 0);
+		CHECK_INT(total + nb, ==, 27000);
+		CHECK_INT(nv.rows, ==, 15);
+		CHECK_INT(nv.bad, ==, 0);
+		CHECK_INT(nv.out_of_order, ==, 0);
+		CHECK_INT(a.npend, ==, 0);
+		/* the dense key; the one whose sources are 0 and 1 */
+		CHECK(ds_sketch_count(&nv.sk[naive_at(&nv, 1000, ds_key(0, 0, 6, 0))]) >
+		      DS_SPARSE_MAX);
+		CHECK_INT(ds_sketch_count(&nv.sk[naive_at(&nv, 1000, ds_key(0, 0, 6, 1))]), ==, 1);
+		for (int i = 0; i < nv.n; i++)
+			ds_sketch_free(&nv.sk[i]);
+		ds_agg_free(&a);
+	}
 }
 
 static void hex_text(void *ctx, unsigned by, uint64_t key, char *out, size_t cap)
