@@ -41,6 +41,8 @@ struct ds_agg__hour {
 	struct ent *ents; /* n of them, room for cap / 2 */
 	uint64_t *pend;   /* (key's index << 32 | hash), npend of them */
 	size_t npend, cappend;
+	uint64_t last_key;            /* the previous packet's (0: none), its source and index: */
+	uint32_t last_hash, last_idx; /* a repeat need not wait in pend */
 	struct ds_agg__hour *next;
 };
 
@@ -335,6 +337,10 @@ static struct ds_agg__hour *hour_for(struct ds_agg *a, int32_t hour)
 
 static int add(struct ds_agg *a, struct ds_agg__hour *h, uint64_t key, uint32_t hash)
 {
+	if (key == h->last_key && hash == h->last_hash) { /* a scanner's run */
+		h->ents[h->last_idx].packets++;
+		return 0;
+	}
 	if ((h->n + 1) * 2 > h->cap && grow(h) < 0)
 		return a->err = -DS_E_NOMEM;
 	if (h->npend == h->cappend &&
@@ -358,6 +364,9 @@ static int add(struct ds_agg *a, struct ds_agg__hour *h, uint64_t key, uint32_t 
 	struct ent *e = &h->ents[idx];
 	e->packets++;
 	e->npend++;
+	h->last_key = key;
+	h->last_hash = hash;
+	h->last_idx = idx;
 	h->pend[h->npend++] = (uint64_t)idx << 32 | hash;
 	if (++a->npend >= a->max_pend) {
 		int rc = fold_all(a);
