@@ -26,6 +26,7 @@ struct shared {
 	pthread_mutex_t mu;       /* guards t_encode, geo_hits, geo_misses */
 	uint64_t geo_hits, geo_misses;
 	double t_encode, t_store, t_days; /* seconds spent, for -v */
+	unsigned days_built;
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
 };
@@ -306,7 +307,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 		else
 			worker(rd[i]);
 	}
-	int wrc = ds_writer_finish(sh->writer, &sh->t_store, &sh->t_days);
+	int wrc = ds_writer_finish(sh->writer, &sh->t_store, &sh->t_days, &sh->days_built);
 	sh->writer = NULL;
 	for (int i = 0; i < nr; i++)
 		if (rd[i]->part > 0)
@@ -575,8 +576,9 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 			todo[at + i] = keep[i];
 	}
 	res->seconds = ds_elapsed() - t0;
-	DS_INFO("ingest", "%.3f s: encoding %.3f s, hour segments %.3f s, day rollups %.3f s",
-	        res->seconds, sh.t_encode, sh.t_store, sh.t_days);
+	DS_INFO("ingest",
+	        "%.3f s: encoding %.3f s, hour segments %.3f s, day rollups %.3f s (%u built)",
+	        res->seconds, sh.t_encode, sh.t_store, sh.t_days, sh.days_built);
 	DS_INFO("geo", "source cache: %llu hits, %llu database lookups",
 	        (unsigned long long)sh.geo_hits, (unsigned long long)sh.geo_misses);
 	rc = first_err;

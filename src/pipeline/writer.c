@@ -41,6 +41,7 @@ struct ds_writer {
 	} * days;
 	size_t ndays, capdays;
 	double seconds, dayseconds;
+	unsigned built; /* day rollups built, a day built again counted again */
 };
 
 /* Fill p from fine rows whose sketches are encoded (an aggregator's): the
@@ -114,17 +115,23 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
 	return 0;
 }
 
-/* Has every reader that wrote to d moved past it?  (A reader that comes
- * back to a built day marks it due again, so this only decides when.) */
+/* Has every reader that wrote to d moved past it, with none of its hours
+ * still queued or being stored?  (A reader that comes back to a built day
+ * marks it due again, so this only decides when.  A reader's last hours are
+ * still queued when it says it is done: a day built then would be built
+ * again as they arrive.) */
 static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t *busy,
-                   const struct day *d)
+                   const int32_t *queued, size_t nq, const struct day *d)
 {
 	for (int r = 0; r < w->nreaders; r++)
 		if ((d->readers >> r & 1) &&
 		    (int64_t)seen[r] <= (int64_t)d->day * 24 + 24 + DS_AGG_LAG_HOURS)
 			return 0;
-	for (int k = 0; k < NWORKERS; k++) /* an hour of it still on its way */
+	for (int k = 0; k < NWORKERS; k++)
 		if (busy[k] != INT32_MIN && ds_floordiv(busy[k], 24) == d->day)
+			return 0;
+	for (size_t i = 0; i < nq; i++)
+		if (ds_floordiv(queued[i], 24) == d->day)
 			return 0;
 	return 1;
 }
@@ -137,14 +144,17 @@ static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t
 static int build_due(struct ds_writer *w, int all)
 {
 	int rc = 0;
-	int32_t seen[DS_MAX_THREADS], busy[NWORKERS];
+	int32_t seen[DS_MAX_THREADS], busy[NWORKERS], queued[DS_WRITER_MAX_PENDING];
+	size_t nq = 0;
 	pthread_mutex_lock(&w->mu);
 	memcpy(seen, w->seen, sizeof seen);
 	memcpy(busy, w->busy, sizeof busy);
+	for (const struct ds_hourpkg *p = w->head; p && nq < DS_WRITER_MAX_PENDING; p = p->next)
+		queued[nq++] = p->hour;
 	pthread_mutex_unlock(&w->mu);
 	for (size_t i = 0; i < w->ndays && rc == 0; i++) {
 		struct day *d = &w->days[i];
-		if (d->built || d->building || (!all && !settled(w, seen, busy, d)))
+		if (d->built || d->building || (!all && !settled(w, seen, busy, queued, nq, d)))
 			continue;
 		double t0 = ds_elapsed();
 		struct ds_day *dd = NULL;
@@ -163,6 +173,7 @@ static int build_due(struct ds_writer *w, int all)
 		d->building = 0;
 		d->built = rc == 0 && !d->dirty;
 		w->dayseconds += ds_elapsed() - t0;
+		w->built += rc == 0;
 	}
 	return rc;
 }
@@ -234,7 +245,19 @@ static void *run(void *arg)
 		fail(w, rc);
 		pthread_cond_broadcast(&w->room);
 	}
+	/* the queue is done: build the days left, both workers side by side */
+	int failed = w->rc;
 	pthread_mutex_unlock(&w->mu);
+	if (!failed) {
+		double t0 = ds_elapsed();
+		pthread_mutex_lock(&w->smu);
+		int rc = build_due(w, 0);
+		pthread_mutex_unlock(&w->smu);
+		pthread_mutex_lock(&w->mu);
+		w->seconds += ds_elapsed() - t0;
+		fail(w, rc);
+		pthread_mutex_unlock(&w->mu);
+	}
 	return NULL;
 }
 
@@ -247,7 +270,7 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 	w->nreaders = nreaders;
 	for (int r = 0; r < nreaders; r++)
 		w->seen[r] = INT32_MIN;
-	w->max_pending = max_pending ? max_pending : 4;
+	w->max_pending = max_pending && max_pending <= DS_WRITER_MAX_PENDING ? max_pending : 4;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->smu, NULL);
 	pthread_cond_init(&w->more, NULL);
@@ -260,7 +283,8 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 	}
 	if (!w->workers[0].started) {
 		double a = 0, b = 0;
-		ds_writer_finish(w, &a, &b);
+		unsigned c = 0;
+		ds_writer_finish(w, &a, &b, &c);
 		return ds_fail(DS_E_NOMEM, "cannot start the store writer thread");
 	}
 	*out = w;
@@ -289,7 +313,8 @@ int ds_writer_put(struct ds_writer *w, struct ds_hourpkg *pkg)
 	return 0;
 }
 
-int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seconds)
+int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seconds,
+                     unsigned *days_built)
 {
 	pthread_mutex_lock(&w->mu);
 	w->done = 1;
@@ -307,6 +332,7 @@ int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seco
 		ds_fail(DS_E_STORE, "%s", w->err);
 	*hour_seconds += w->seconds;
 	*day_seconds += w->dayseconds;
+	*days_built += w->built;
 	free(w->days);
 	pthread_mutex_destroy(&w->mu);
 	pthread_mutex_destroy(&w->smu);

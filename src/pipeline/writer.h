@@ -33,6 +33,9 @@ void ds_hourpkg_free(struct ds_hourpkg *p);
 
 struct ds_writer;
 
+/* Hours queued at most (ds_writer_start's max_pending). */
+#define DS_WRITER_MAX_PENDING 64
+
 /* Start the writer of a group of nreaders readers.  It builds the day
  * rollup of a UTC day as soon as every reader has moved past that day, and
  * at the end every day still unbuilt (or written again after its build). */
@@ -46,8 +49,10 @@ void ds_writer_reader_done(struct ds_writer *w, int r);
 int ds_writer_put(struct ds_writer *w, struct ds_hourpkg *pkg);
 
 /* Write what is queued, build the day rollups still due, stop the thread.
- * Adds the seconds spent writing hours and building days.  Returns 0 or the
- * first error. */
-int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seconds);
+ * Adds the seconds spent writing hours and building days, and the number of
+ * day rollups built (a day built twice counts twice).  Returns 0 or the first
+ * error. */
+int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seconds,
+                     unsigned *days_built);
 
 #endif

@@ -101,6 +101,16 @@ check "a query during an ingest answers (status $rc) before the ingest ends (sti
 same "... with the store as it was before that ingest" "$TMP/before-big2" "$TMP/during-big2"
 check "... and the ingest is stored after it" [ "$(sqlite3 "$cdb" 'select count(*) from file')" = 4 ]
 
+# every day is rolled up once, however many readers wrote to it (a reader's
+# last hours were still queued when it said it was done: a day built then was
+# built again as they arrived, at the end of every file)
+out=$("$DS" ingest --db "$TMP/d.db" --geoip "$GEO" -v -j2 "$big" "$big2" 2>&1)
+check "two files of 3 days each, side by side: 6 day rollups built ($(grep -o '[0-9]* built' <<<"$out"))" \
+  grep -q "(6 built)" <<<"$out"
+out=$("$DS" ingest --db "$TMP/e.db" --geoip "$GEO" -v -j4 --split 1M "$big" 2>&1)
+check "one file of 3 days read in 4 parts: 3 built ($(grep -o '[0-9]* built' <<<"$out"))" \
+  eval 'grep -q "4 readers" <<<"$out" && grep -q "(3 built)" <<<"$out"'
+
 # an ingest while another process writes the store waits for it, however
 # long (it gave up after 10 s), and says so
 sqlite3 "$cdb" "BEGIN IMMEDIATE;" ".shell sleep 11" "COMMIT;" & lock=$!
