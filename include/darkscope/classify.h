@@ -14,9 +14,19 @@ struct ds_sensormap__pfx {
 	uint16_t sensor;
 };
 
+struct ds_sensormap__pfx4 {
+	uint32_t net, mask; /* host order */
+	uint16_t sensor;
+};
+
 struct ds_sensormap {
 	struct ds_sensormap__pfx *pfx; /* sorted longest first */
 	unsigned n;
+	/* the same prefixes as IPv4 ones, for the addresses ::ffff:0:0/96 that
+	 * IPv4 packets carry: one 32-bit test each, and only those that can hold
+	 * an IPv4 address (a shorter IPv6 prefix over all of them is 0/0) */
+	struct ds_sensormap__pfx4 *pfx4;
+	unsigned n4;
 	const uint16_t *ids; /* config index -> store id; NULL = identity */
 	int forced;          /* >= 0: every packet goes to this config index */
 };

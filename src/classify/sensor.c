@@ -1,5 +1,6 @@
 /* sensor.c - destination prefix to sensor, longest prefix first.
- * Prefixes are kept as two masked 64-bit words, so a test is two ANDs. */
+ * Prefixes are kept as two masked 64-bit words, so a test is two ANDs; for
+ * IPv4 packets, as one masked 32-bit word (the IPv4 forms of the prefixes). */
 #include "darkscope/classify.h"
 
 #include "darkscope/err.h"
@@ -57,6 +58,21 @@ int ds_sensormap_init(struct ds_sensormap *m, const struct ds_config *cfg, const
 	}
 	m->n = cfg->nprefixes;
 	free(sorted);
+	if (!(m->pfx4 = malloc(m->n * sizeof *m->pfx4))) {
+		ds_sensormap_free(m);
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	}
+	/* ::ffff:a.b.c.d is hi = 0, lo = 0x0000ffff:a.b.c.d */
+	const uint64_t v4hi = 0, v4lo = 0xffffull << 32;
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct ds_sensormap__pfx *x = &m->pfx[i];
+		uint32_t mask = (uint32_t)x->mlo;
+		if ((v4hi & x->mhi) != x->hi ||
+		    (v4lo & x->mlo & ~(uint64_t)mask) != (x->lo & ~(uint64_t)mask))
+			continue; /* holds no IPv4 address */
+		m->pfx4[m->n4++] = (struct ds_sensormap__pfx4){
+		        .net = (uint32_t)x->lo, .mask = mask, .sensor = x->sensor};
+	}
 	return 0;
 }
 
@@ -65,6 +81,14 @@ void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p)
 	unsigned idx = 0;
 	if (m->forced >= 0) {
 		idx = (unsigned)m->forced;
+	} else if (p->family == 4 && m->n4 <= 16) {
+		uint32_t a = (uint32_t)p->dst[12] << 24 | (uint32_t)p->dst[13] << 16 |
+		             (uint32_t)p->dst[14] << 8 | p->dst[15];
+		for (unsigned i = m->n4; i-- > 0;) {
+			const struct ds_sensormap__pfx4 *x = &m->pfx4[i];
+			unsigned hit = 0u - ((a & x->mask) == x->net); /* all ones or none */
+			idx = (idx & ~hit) | (x->sensor & hit);
+		}
 	} else if (p->family && m->n <= 16) {
 		/* few prefixes: test them all, shortest first, without branches
 		 * (the sensor a packet goes to is not predictable) */
@@ -90,5 +114,7 @@ void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p)
 void ds_sensormap_free(struct ds_sensormap *m)
 {
 	free(m->pfx);
+	free(m->pfx4);
 	m->pfx = NULL;
+	m->pfx4 = NULL;
 }

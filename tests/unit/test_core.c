@@ -174,6 +174,79 @@ TEST(sensor_longest_prefix_wins)
 	ds_config_free(&c);
 }
 
+/* Longest match the slow way: bit by bit over the 128-bit forms. */
+static int naive_sensor(const struct ds_config *c, const uint8_t dst[16])
+{
+	int best = -1, bestlen = -1;
+	for (unsigned i = 0; i < c->nprefixes; i++) {
+		const struct ds_prefix *x = &c->prefixes[i];
+		int in = 1;
+		for (int b = 0; b < x->len && in; b++)
+			in = (dst[b / 8] >> (7 - b % 8) & 1) == (x->addr[b / 8] >> (7 - b % 8) & 1);
+		if (in && x->len > bestlen)
+			best = (int)x->sensor, bestlen = x->len;
+	}
+	return best;
+}
+
+/* IPv4 packets are matched against the prefixes' IPv4 forms: the same
+ * sensor as a longest match over the 128-bit forms, with IPv6 prefixes that
+ * hold all of ::ffff:0:0/96 (::/0, ::/80), part of it (::ffff:10.0.0.0/103),
+ * or none (2001:db8::/32), few prefixes (tested without branches) and many. */
+TEST(sensor_ipv4_path_matches_longest_prefix)
+{
+	static const char *const pfx[] = {
+	        "10.0.0.0/8",          "10.1.0.0/16",         "10.1.2.0/24",
+	        "10.1.2.128/25",       "::ffff:10.2.0.0/111", "::/80",
+	        "2001:db8::/32",       "192.0.2.7/32",        "::ffff:0:0/96",
+	        "::ffff:10.0.0.0/103", "0.0.0.0/1",           "::/0",
+	        "172.16.0.0/12",       "198.51.100.0/24",     "203.0.113.0/24",
+	        "100.64.0.0/10",       "2001:db8:100::/48",   "128.0.0.0/2",
+	        "::ffff:192.0.2.0/120"};
+	unsigned npfx = sizeof pfx / sizeof *pfx;
+	uint64_t x = 7;
+	for (int round = 0; round < 200; round++) {
+		struct ds_config c;
+		ds_config_init(&c);
+		unsigned k = 1 + (unsigned)(round % 19), pick[19]; /* 1 to all 19, each once */
+		for (unsigned i = 0; i < npfx; i++)
+			pick[i] = i;
+		for (unsigned i = 0; i < k; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			unsigned j = i + (unsigned)((x >> 33) % (npfx - i)), t = pick[i];
+			pick[i] = pick[j], pick[j] = t;
+			char name[16];
+			snprintf(name, sizeof name, "s%u", i);
+			int sid = ds_config_add_sensor(&c, name, NULL);
+			CHECK_INT(ds_config_add_prefix(&c, (unsigned)sid, pfx[pick[i]]), ==, 0);
+		}
+		struct ds_sensormap m;
+		CHECK_INT(ds_sensormap_init(&m, &c, NULL, -1), ==, 0);
+		int bad = 0;
+		for (int t = 0; t < 500; t++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			struct ds_pkt p = {.family = 4};
+			static const char *const near[] = {
+			        "10.1.2.200",   "10.1.2.3",   "10.1.9.9",
+			        "10.200.0.1",   "192.0.2.7",  "192.0.2.8",
+			        "198.51.100.9", "172.20.1.1", "100.100.1.1"};
+			if (x >> 62) /* near a prefix, or anywhere */
+				addr(near[(x >> 40) % 9], p.dst);
+			else {
+				addr("0.0.0.0", p.dst);
+				uint32_t a = (uint32_t)(x >> 20);
+				memcpy(p.dst + 12, &a, 4);
+			}
+			ds_classify_sensor(&m, &p);
+			int want = naive_sensor(&c, p.dst);
+			bad += p.sensor != (want < 0 ? 0 : want);
+		}
+		CHECK_INT(bad, ==, 0);
+		ds_sensormap_free(&m);
+		ds_config_free(&c);
+	}
+}
+
 static uint32_t mix32(uint64_t x)
 {
 	x ^= x >> 33;
