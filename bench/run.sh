@@ -105,6 +105,9 @@ best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$mixed" > "$OUT/t"; tms=$(cat 
 echo "darkscope ingest -j2 (split): $tms s = $(rate "$pm" "$tms") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB; / libpcap loop: $(awk -v a="$tl" -v b="$tms" 'BEGIN {printf "%.2f", a / b}')x, / nfpcapd: $(awk -v a="$tn" -v b="$tms" 'BEGIN {printf "%.2f", a / b}')x"
 best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$mixed" "$mixed2" > "$OUT/t"; tm2=$(cat "$OUT/t")
 echo "two files -j2: $tm2 s = $(rate "$pm2" "$tm2") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB"
+# what a machine with 8 cores does by default (-j = cores): the file in 8 parts
+best $DS ingest -c "$OUT/bench.conf" -j8 --quiet "$mixed" > "$OUT/t"; tm8=$(cat "$OUT/t")
+echo "darkscope ingest -j8 (8 readers, as on an 8-core machine; 2 cores here): $tm8 s, peak RSS $((BEST_RSS / 1024)) MB"
 
 echo
 echo "## memory with many distinct sources (a spoofed-source flood)"

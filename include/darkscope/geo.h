@@ -3,7 +3,9 @@
  * Any MaxMind DB with country records works: GeoLite2/DB-IP layout
  * {"country":{"iso_code":"JP"}} and ip-location-db's {"country_code":"JP"}.
  * Addresses the database does not know are "ZZ".  One ds_geo per thread: the
- * cache is not shared; the mapped database is shared by the kernel. */
+ * cache is not shared.  The database can be: threads that each open their
+ * own cache over one opened database (ds_geo_open_cache) map it once, where
+ * a mapping each would count its pages in the process's memory once each. */
 #ifndef DARKSCOPE_GEO_H
 #define DARKSCOPE_GEO_H
 
@@ -17,6 +19,11 @@ struct ds_geo;
 /* Open the database at path (NULL or "" = none: every source is ZZ).  The
  * detail on failure names the path and libmaxminddb's reason. */
 int ds_geo_open(struct ds_geo **out, const char *path);
+
+/* A new, empty cache over the database of from, which must outlive it.
+ * Lookups through several such caches at once, in several threads, are safe:
+ * libmaxminddb only reads a database it has opened. */
+int ds_geo_open_cache(struct ds_geo **out, const struct ds_geo *from);
 
 /* Set p->cc and p->srchash for p->src (cached). */
 void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p);

@@ -38,8 +38,9 @@ struct set6 {
 #define SETS6 ((1u << (DS_GEO_CACHE_BITS - 2)) / WAYS6)
 
 struct ds_geo {
-	MMDB_s db;
-	int have_db;
+	MMDB_s own;       /* the database, when this cache opened it */
+	const MMDB_s *db; /* the database looked up: own, or another cache's */
+	int have_db, owns;
 	uint64_t hits, misses;
 	_Alignas(64) struct set4 cache4[SETS4];
 	_Alignas(64) struct set6 cache6[SETS6];
@@ -72,14 +73,26 @@ int ds_geo_open(struct ds_geo **out, const char *path)
 	if (!g)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	if (path && *path) {
-		int st = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
+		int st = MMDB_open(path, MMDB_MODE_MMAP, &g->own);
 		if (st != MMDB_SUCCESS) {
 			free(g);
 			return ds_fail(DS_E_GEO, "%s: cannot open GeoIP database: %s", path,
 			               MMDB_strerror(st));
 		}
-		g->have_db = 1;
+		g->have_db = g->owns = 1;
+		g->db = &g->own;
 	}
+	*out = g;
+	return 0;
+}
+
+int ds_geo_open_cache(struct ds_geo **out, const struct ds_geo *from)
+{
+	struct ds_geo *g = calloc(1, sizeof *g);
+	if (!g)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	g->db = from->db;
+	g->have_db = from->have_db;
 	*out = g;
 	return 0;
 }
@@ -121,7 +134,7 @@ uint16_t ds_geo_lookup(struct ds_geo *g, const uint8_t addr[16])
 		sa = (const struct sockaddr *)&s6;
 	}
 	int err = 0;
-	MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&g->db, sa, &err);
+	MMDB_lookup_result_s r = MMDB_lookup_sockaddr(g->db, sa, &err);
 	if (err != MMDB_SUCCESS || !r.found_entry)
 		return DS_CC_UNKNOWN;
 	return cc_from(&r.entry);
@@ -190,7 +203,7 @@ void ds_geo_close(struct ds_geo *g)
 {
 	if (!g)
 		return;
-	if (g->have_db)
-		MMDB_close(&g->db);
+	if (g->owns)
+		MMDB_close(&g->own);
 	free(g);
 }

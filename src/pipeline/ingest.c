@@ -29,6 +29,7 @@ struct shared {
 	unsigned days_built;
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
+	struct ds_geo *geo; /* the database, opened once: each reader has a cache over it */
 };
 
 struct job {
@@ -166,7 +167,7 @@ static void *worker(void *arg)
 	struct ds_geo *geo = NULL;
 	struct ds_agg agg;
 	int agg_ok = 0;
-	int rc = ds_geo_open(&geo, j->sh->o->geoip);
+	int rc = ds_geo_open_cache(&geo, j->sh->geo);
 	if (rc == 0 && (rc = ds_agg_init(&agg, j->sh->o->max_keys, 0, emit_hour, j)) == 0)
 		agg_ok = 1;
 	if (rc == 0)
@@ -465,7 +466,8 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 		goto out;
 	}
 	if ((rc = register_sensors(st, o->cfg, ids)) < 0 ||
-	    (rc = ds_sensormap_init(&map, o->cfg, ids, o->forced_sensor)) < 0)
+	    (rc = ds_sensormap_init(&map, o->cfg, ids, o->forced_sensor)) < 0 ||
+	    (rc = ds_geo_open(&sh.geo, o->geoip)) < 0)
 		goto out;
 	pthread_mutex_init(&sh.mu, NULL);
 	if (threads <= 0)
@@ -587,6 +589,7 @@ out_todo:
 out_mu:
 	pthread_mutex_destroy(&sh.mu);
 out:
+	ds_geo_close(sh.geo);
 	ds_sensormap_free(&map);
 	free(ids);
 	free(jobs);
