@@ -101,23 +101,13 @@ static int reserve(void **p, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-/* Sort h[0..n) (small runs by insertion) and drop repeats; the count left.
- * A hash of 0 counts as 1, as ds_sketch_add takes it. */
+/* Sort h[0..n) and drop repeats; the count left.  A hash of 0 counts as 1,
+ * as ds_sketch_add takes it. */
 static size_t sort_unique(uint32_t *h, uint32_t *tmp, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		h[i] += !h[i];
-	if (n <= 16) {
-		for (size_t i = 1; i < n; i++) {
-			uint32_t v = h[i];
-			size_t j = i;
-			for (; j > 0 && h[j - 1] > v; j--)
-				h[j] = h[j - 1];
-			h[j] = v;
-		}
-	} else {
-		ds_radix_sort32(h, tmp, n);
-	}
+	ds_radix_sort32(h, tmp, n); /* (by insertion when few) */
 	size_t k = n ? 1 : 0;
 	for (size_t i = 1; i < n; i++)
 		if (h[i] != h[k - 1])
