@@ -271,6 +271,37 @@ static void join_part(struct job *w, const struct job *p)
 	w->unattributed += p->unattributed;
 }
 
+/* The hour of the first record reader j will count, read ahead of it; or
+ * INT32_MAX where that cannot be known without reading it (stdin), or the
+ * reader would fail there (it says why itself). */
+static int32_t first_hour(const struct job *j)
+{
+	struct ds_capture c;
+	struct ds_frame f;
+	int32_t h = INT32_MAX;
+	if (ds_is_stdin(j->path) || ds_capture_open(&c, j->path) < 0)
+		return h;
+	if ((j->nparts <= 1 || ds_capture_range(&c, j->from, j->to) == 0) &&
+	    ds_capture_next(&c, &f) == 1)
+		h = (int32_t)ds_floordiv(f.ts_sec, 3600);
+	ds_capture_close(&c);
+	return h;
+}
+
+/* Tell the writer the hours each reader will send: from its first record's,
+ * and for a part followed by another, up to where that one starts. */
+static void tell_spans(struct ds_writer *w, struct job **rd, int nr)
+{
+	int32_t from[DS_MAX_THREADS];
+	for (int i = 0; i < nr; i++)
+		from[i] = first_hour(rd[i]);
+	for (int i = 0; i < nr; i++) {
+		int last = i + 1 == nr || rd[i + 1]->part == 0 || from[i + 1] == INT32_MAX;
+		ds_writer_reader_span(w, i, from[i],
+		                      last ? INT32_MAX : from[i + 1] + DS_AGG_LAG_HOURS);
+	}
+}
+
 /* Read files[0..n) in one transaction, `threads` readers among them.
  * Returns 0, or -1 when some file failed (the transaction is then rolled back
  * and nothing of the group is kept). */
@@ -297,6 +328,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 		free(extra);
 		return rc;
 	}
+	tell_spans(sh->writer, rd, nr);
 	pthread_t tid[DS_MAX_THREADS];
 	int started[DS_MAX_THREADS] = {0};
 	for (int i = 1; i < nr; i++)

@@ -33,6 +33,9 @@ struct ds_writer {
 	char err[1024];
 	int nreaders;
 	int32_t seen[DS_MAX_THREADS]; /* each reader's last hour sent (INT32_MAX: done) */
+	/* the hours each reader will send, as far as known ahead (INT32_MAX:
+	 * not known): from its first record's on, up to its part's end */
+	int32_t from[DS_MAX_THREADS], until[DS_MAX_THREADS];
 	struct day {
 		int32_t day;
 		int built;
@@ -115,18 +118,26 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
 	return 0;
 }
 
-/* Has every reader that wrote to d moved past it, with none of its hours
- * still queued or being stored?  (A reader that comes back to a built day
- * marks it due again, so this only decides when.  A reader's last hours are
- * still queued when it says it is done: a day built then would be built
- * again as they arrive.) */
-static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t *busy,
-                   const int32_t *queued, size_t nq, const struct day *d)
+/* Has every reader that wrote to d, or will, moved past it, with none of
+ * its hours still queued or being stored?  (A reader that comes back to a
+ * built day marks it due again, so this only decides when.)  A reader will
+ * write to d when it starts before d ends and has not sent an hour yet, or
+ * its span reaches d (a part of a split file, while the part after it has
+ * started on d).  A reader's last hours
+ * are still queued when it says it is done.  A day built too early would be
+ * built again as the hours arrive. */
+static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t *from,
+                   const int32_t *until, const int32_t *busy, const int32_t *queued, size_t nq,
+                   const struct day *d)
 {
-	for (int r = 0; r < w->nreaders; r++)
-		if ((d->readers >> r & 1) &&
-		    (int64_t)seen[r] <= (int64_t)d->day * 24 + 24 + DS_AGG_LAG_HOURS)
+	int64_t first = (int64_t)d->day * 24, past = first + 24 + DS_AGG_LAG_HOURS;
+	for (int r = 0; r < w->nreaders; r++) {
+		int will = (d->readers >> r & 1) ||
+		           (from[r] < first + 24 &&
+		            (seen[r] == INT32_MIN || (until[r] != INT32_MAX && until[r] >= first)));
+		if (will && seen[r] <= past)
 			return 0;
+	}
 	for (int k = 0; k < NWORKERS; k++)
 		if (busy[k] != INT32_MIN && ds_floordiv(busy[k], 24) == d->day)
 			return 0;
@@ -144,17 +155,21 @@ static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t
 static int build_due(struct ds_writer *w, int all)
 {
 	int rc = 0;
-	int32_t seen[DS_MAX_THREADS], busy[NWORKERS], queued[DS_WRITER_MAX_PENDING];
+	int32_t seen[DS_MAX_THREADS], from[DS_MAX_THREADS], until[DS_MAX_THREADS], busy[NWORKERS],
+	        queued[DS_WRITER_MAX_PENDING];
 	size_t nq = 0;
 	pthread_mutex_lock(&w->mu);
 	memcpy(seen, w->seen, sizeof seen);
+	memcpy(from, w->from, sizeof from);
+	memcpy(until, w->until, sizeof until);
 	memcpy(busy, w->busy, sizeof busy);
 	for (const struct ds_hourpkg *p = w->head; p && nq < DS_WRITER_MAX_PENDING; p = p->next)
 		queued[nq++] = p->hour;
 	pthread_mutex_unlock(&w->mu);
 	for (size_t i = 0; i < w->ndays && rc == 0; i++) {
 		struct day *d = &w->days[i];
-		if (d->built || d->building || (!all && !settled(w, seen, busy, queued, nq, d)))
+		if (d->built || d->building ||
+		    (!all && !settled(w, seen, from, until, busy, queued, nq, d)))
 			continue;
 		double t0 = ds_elapsed();
 		struct ds_day *dd = NULL;
@@ -188,6 +203,14 @@ static int store_hour(struct ds_writer *w, struct ds_hourpkg *p)
 		if (DS_HOUR_PACKET_MASKS >> d & 1)
 			rc = w->st->ops->put(w->st, p->hour, d, p->packets[d], p->npackets[d]);
 	return rc;
+}
+
+void ds_writer_reader_span(struct ds_writer *w, int r, int32_t from, int32_t until)
+{
+	pthread_mutex_lock(&w->mu);
+	w->from[r] = from;
+	w->until[r] = until;
+	pthread_mutex_unlock(&w->mu);
 }
 
 void ds_writer_reader_done(struct ds_writer *w, int r)
@@ -269,7 +292,7 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 	w->st = st;
 	w->nreaders = nreaders;
 	for (int r = 0; r < nreaders; r++)
-		w->seen[r] = INT32_MIN;
+		w->seen[r] = INT32_MIN, w->from[r] = w->until[r] = INT32_MAX;
 	w->max_pending = max_pending && max_pending <= DS_WRITER_MAX_PENDING ? max_pending : 4;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->smu, NULL);

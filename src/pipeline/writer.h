@@ -41,6 +41,13 @@ struct ds_writer;
  * at the end every day still unbuilt (or written again after its build). */
 int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, size_t max_pending);
 
+/* Reader r will send hours from `from` on (its first record's) up to
+ * `until` (its part's end); INT32_MAX where not known.  Days it will write
+ * to wait for it, so that they are built once.  Without it (or when the
+ * reader strays) a day may be built before the reader's hours of it
+ * arrive, and is built again then. */
+void ds_writer_reader_span(struct ds_writer *w, int r, int32_t from, int32_t until);
+
 /* Reader r has sent its last hour. */
 void ds_writer_reader_done(struct ds_writer *w, int r);
 

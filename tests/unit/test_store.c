@@ -6,6 +6,7 @@
 #include "darkscope/err.h"
 #include "darkscope/limits.h"
 #include "darkscope/store.h"
+#include "pipeline/writer.h"
 #include "store/segment.h"
 
 #include <unistd.h>
@@ -498,4 +499,74 @@ TEST(sqlite_store_merges_and_rolls_back)
 	CHECK_INT(ds_store_open(&st, path), ==, -DS_E_STORE);
 	CHECK(strstr(ds_lasterr(), path) != NULL);
 	unlink(path);
+}
+
+/* Hour `hour` of reader r for the store writer: two rows with a source each. */
+static struct ds_hourpkg *hour_pkg(int32_t hour, int r)
+{
+	struct ds_row rows[2] = {{.key = ds_key(1, 40, 6, 23), .packets = 3},
+	                         {.key = ds_key(1, 40, 6, 445), .packets = 1}};
+	struct ds_buf enc[2] = {{0}};
+	for (int i = 0; i < 2; i++) {
+		ds_sketch_add(&rows[i].sk, mix32((uint64_t)hour * 2 + (uint64_t)i));
+		CHECK_INT(ds_sketch_encode(&rows[i].sk, &enc[i]), ==, 0);
+		rows[i].enc = enc[i].data;
+		rows[i].enclen = enc[i].len;
+	}
+	struct ds_hourpkg *p = NULL;
+	CHECK_INT(ds_hourpkg_make(hour, rows, 2, &p), ==, 0);
+	for (int i = 0; i < 2; i++) {
+		ds_sketch_free(&rows[i].sk);
+		ds_buf_free(&enc[i]);
+	}
+	if (p)
+		p->reader = r;
+	return p;
+}
+
+/* One file of 3 days read in two parts, the second starting at noon of the
+ * middle day.  Whichever part ends first, the middle day waits for the
+ * other, which has not sent an hour of it yet: each day is built once. */
+TEST(writer_builds_each_day_once_when_a_part_has_not_started)
+{
+	const int32_t h0 = 16000 * 24, split = h0 + 36;
+	for (int first = 0; first < 2; first++) {
+		const char *path = unit_tmp(".db");
+		struct ds_store *st;
+		CHECK_INT(ds_store_open(&st, path), ==, 0);
+		CHECK_INT(st->ops->begin(st), ==, 0);
+		struct ds_writer *w;
+		CHECK_INT(ds_writer_start(&w, st, 2, 4), ==, 0);
+		ds_writer_reader_span(w, 0, h0, split + DS_AGG_LAG_HOURS);
+		ds_writer_reader_span(w, 1, split, INT32_MAX);
+		for (int k = 0; k < 2; k++) {
+			int r = k == 0 ? first : !first;
+			int32_t a = r == 0 ? h0 : split, b = r == 0 ? split : h0 + 72;
+			for (int32_t h = a; h < b; h++)
+				CHECK_INT(ds_writer_put(w, hour_pkg(h, r)), ==, 0);
+			ds_writer_reader_done(w, r);
+			/* time for the writer to store these hours (and, without
+			 * the spans, to build the middle day before the other part
+			 * has sent any of it) */
+			usleep(300 * 1000);
+		}
+		double hs = 0, dsec = 0;
+		unsigned built = 0;
+		CHECK_INT(ds_writer_finish(w, &hs, &dsec, &built), ==, 0);
+		if (built != 3)
+			UNIT_FAIL("part %d ending first: %u day rollups built, want 3", first,
+			          built);
+		CHECK_INT(st->ops->commit(st), ==, 0);
+		struct ds_period p = {.day0 = h0 / 24, .day1 = h0 / 24 + 2};
+		struct ds_top t;
+		CHECK_INT(ds_top(st, DS_DIM_PORT, &p, NULL, 0, 0, hex_text, NULL, &t), ==, 0);
+		CHECK_INT(t.n, ==, 2);
+		if (t.n == 2) {
+			CHECK_INT(t.rows[0].packets, ==, 72 * 3);
+			CHECK_INT(t.rows[1].packets, ==, 72 * 1);
+		}
+		ds_top_free(&t);
+		st->ops->close(st);
+		unlink(path);
+	}
 }
