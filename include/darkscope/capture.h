@@ -48,6 +48,11 @@ struct ds_capture {
 	uint64_t records; /* frames handed out */
 	int64_t last_ts;  /* for SPB, which has no time stamp */
 	uint32_t last_tsn;
+	/* classic pcap in a mapping: records are walked here, and the source is
+	 * told how far (for its digest and its page release) every
+	 * DS_CAPTURE_SYNC bytes and before anything else reads it */
+	const uint8_t *map;
+	uint64_t maplen, mpos, msrc; /* the mapping; where we are; where the source is */
 	/* one part of a split capture (ds_capture_range) */
 	int primed;    /* the leading header blocks are read */
 	uint64_t stop; /* the part ends here (0: at the end of the input) */

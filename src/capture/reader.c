@@ -76,6 +76,11 @@ static int open_pcap(struct ds_capture *c, const uint8_t *h)
 		c->snaplen = rd32(h + 16, c->swapped);
 		c->linktype = rd32(h + 20, c->swapped) & 0x0FFFFFFFu;
 		ds_src_skip(c->src, 24);
+		size_t len;
+		if ((c->map = ds_src_map(c->src, &len)) != NULL) {
+			c->maplen = len;
+			c->mpos = c->msrc = ds_src_pos(c->src);
+		}
 		return check_linktype(c, c->linktype, 0);
 	}
 	return 1; /* not classic pcap */
@@ -143,9 +148,52 @@ static int seam(struct ds_capture *c, uint64_t off)
 	               c->path, (unsigned long long)off);
 }
 
+/* Bytes walked in a mapping before the source is told. */
+#define DS_CAPTURE_SYNC ((uint64_t)64 << 10)
+
+/* Tell the source how far the mapped walk has gone. */
+static void sync(struct ds_capture *c)
+{
+	if (c->map && c->mpos != c->msrc) {
+		ds_src_skip(c->src, (size_t)(c->mpos - c->msrc));
+		c->msrc = c->mpos;
+	}
+}
+
+/* A record of a mapped classic pcap, checked as next_pcap checks it: 1, or
+ * 0 when next_pcap must look (the end, a cut or bad record, a seam). */
+static inline int next_mapped(struct ds_capture *c, struct ds_frame *f)
+{
+	uint64_t off = c->mpos;
+	if ((c->stop && off >= c->stop) || c->maplen - off < 16)
+		return 0;
+	const uint8_t *h = c->map + off;
+	uint32_t caplen = rd32(h + 8, c->swapped);
+	if (caplen > DS_MAX_RECORD || (c->snaplen && caplen > c->snaplen) ||
+	    c->maplen - off - 16 < caplen)
+		return 0;
+	f->ts_sec = rd32(h, c->swapped);
+	uint32_t frac = rd32(h + 4, c->swapped);
+	f->ts_nsec = frac >= c->tsdiv ? 999999999u : c->tsdiv == 1000000 ? frac * 1000u : frac;
+	f->origlen = rd32(h + 12, c->swapped);
+	f->caplen = caplen;
+	f->data = h + 16;
+	f->linktype = c->linktype;
+	f->offset = off;
+	c->mpos = off + 16 + caplen;
+	if (c->mpos - c->msrc >= DS_CAPTURE_SYNC)
+		sync(c);
+	return 1;
+}
+
 static int next_pcap(struct ds_capture *c, struct ds_frame *f)
 {
 	const uint8_t *h;
+	if (c->map) {
+		if (next_mapped(c, f))
+			return 1;
+		sync(c);
+	}
 	uint64_t off = ds_src_pos(c->src);
 	if (c->stop && off >= c->stop)
 		return seam(c, off);
@@ -178,6 +226,8 @@ static int next_pcap(struct ds_capture *c, struct ds_frame *f)
 	f->linktype = c->linktype;
 	f->offset = off;
 	ds_src_skip(c->src, 16 + (size_t)caplen);
+	if (c->map)
+		c->mpos = c->msrc = ds_src_pos(c->src);
 	return 1;
 }
 
@@ -485,6 +535,7 @@ int ds_capture_find(struct ds_capture *c, uint64_t from, uint64_t *at)
 		return rc;
 	if (!m)
 		return 0;
+	sync(c);
 	uint64_t o = from > ds_src_pos(c->src) ? from : ds_src_pos(c->src);
 	uint64_t end = o + DS_SPLIT_WINDOW < len ? o + DS_SPLIT_WINDOW : len;
 	if (c->fmt == DS_CAP_PCAPNG) /* blocks are 4-byte aligned */
@@ -530,8 +581,10 @@ int ds_capture_range(struct ds_capture *c, uint64_t from, uint64_t to)
 	int rc = prime(c);
 	if (rc < 0)
 		return rc;
+	sync(c);
 	if (from > ds_src_pos(c->src))
 		ds_src_seek(c->src, from);
+	c->mpos = c->msrc = ds_src_pos(c->src);
 	c->stop = to;
 	return 0;
 }
@@ -548,11 +601,13 @@ uint64_t ds_capture_raw_bytes(const struct ds_capture *c)
 
 int ds_capture_drain(struct ds_capture *c)
 {
+	sync(c);
 	return ds_src_drain(c->src);
 }
 
 void ds_capture_digest(struct ds_capture *c, char out[33])
 {
+	sync(c);
 	ds_src_digest(c->src, out);
 }
 
