@@ -430,18 +430,26 @@ int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct
                       size_t *nout)
 {
 	struct ds_kv *kv = malloc((n + 1) * sizeof *kv), *tmp = malloc((n + 1) * sizeof *tmp);
-	struct ds_row *o = calloc(n + 1, sizeof *o);
+	struct ds_row *o = NULL;
 	size_t k = 0;
-	if (!kv || !tmp || !o) {
+	if (kv && tmp) {
+		for (size_t i = 0; i < n; i++)
+			kv[i] = (struct ds_kv){ds_key_mask(rows[i].key, dims), rows[i].packets};
+		if (!keeps_order(DS_DIM_ALL, dims)) /* the total and sensors need no sort */
+			ds_radix_sort(kv, tmp, n);
+		/* as many rows as keys: an hour of 100,000 rows has a few thousand
+		 * ports, and rows made (and zeroed) for every input row cost more
+		 * than the sum */
+		for (size_t i = 0; i < n; i++)
+			k += i == 0 || kv[i - 1].key != kv[i].key;
+		o = calloc(k + 1, sizeof *o);
+	}
+	if (!o) {
 		free(kv);
 		free(tmp);
-		free(o);
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < n; i++)
-		kv[i] = (struct ds_kv){ds_key_mask(rows[i].key, dims), rows[i].packets};
-	if (!keeps_order(DS_DIM_ALL, dims)) /* the total and sensors need no sort */
-		ds_radix_sort(kv, tmp, n);
+	k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (k == 0 || o[k - 1].key != kv[i].key)
 			o[k++].key = kv[i].key;
@@ -449,8 +457,7 @@ int ds_rollup_packets(const struct ds_row *rows, size_t n, unsigned dims, struct
 	}
 	free(kv);
 	free(tmp);
-	struct ds_row *fit = realloc(o, (k + 1) * sizeof *o); /* as many rows as keys */
-	*out = fit ? fit : o;
+	*out = o;
 	*nout = k;
 	return 0;
 }

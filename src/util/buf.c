@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ds_buf_reserve(struct ds_buf *b, size_t extra)
+int ds_buf_grow(struct ds_buf *b, size_t extra)
 {
 	size_t max = b->max ? b->max : (size_t)1 << 30;
 	if (extra > max - b->len)
@@ -34,19 +34,6 @@ int ds_buf_put(struct ds_buf *b, const void *p, size_t n)
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
-	return 0;
-}
-
-int ds_buf_putv(struct ds_buf *b, uint64_t v)
-{
-	int rc = ds_buf_reserve(b, 10);
-	if (rc < 0)
-		return rc;
-	do {
-		uint8_t c = v & 0x7f;
-		v >>= 7;
-		b->data[b->len++] = c | (v ? 0x80 : 0);
-	} while (v);
 	return 0;
 }
 
