@@ -112,6 +112,65 @@ TEST(rollups_equal_a_naive_sum)
 	ds_rows_free(rows, n);
 }
 
+/* An hour's packets by port, country, sensor and in all equal a naive sum:
+ * keys ascending, each once.  Enough rows of distinct ports and countries
+ * that the summing table grows several times. */
+TEST(hour_packet_rollups_equal_a_naive_sum)
+{
+	size_t n = 20000;
+	struct ds_row *rows = calloc(n, sizeof *rows);
+	for (size_t i = 0; i < n; i++) /* keys ascending: sensor, country, port */
+		rows[i] = (struct ds_row){.key = ds_key((unsigned)(i / 5000),
+		                                        (unsigned)(i / 40 % 125), 6 + 11 * (i % 2),
+		                                        (uint32_t)(mix32(i) % 9000)),
+		                          .packets = 1 + i % 13};
+	for (size_t i = 1; i < n; i++) /* by key */
+		for (size_t j = i; j > 0 && rows[j - 1].key > rows[j].key; j--) {
+			struct ds_row t = rows[j];
+			rows[j] = rows[j - 1];
+			rows[j - 1] = t;
+		}
+	struct ds_row *out[DS_DIM_ALL] = {0};
+	size_t nout[DS_DIM_ALL] = {0};
+	CHECK_INT(ds_rollup_hour_packets(rows, n, out, nout), ==, 0);
+	for (unsigned d = 0; d < DS_DIM_ALL; d++) {
+		if (!(DS_HOUR_PACKET_MASKS >> d & 1)) {
+			CHECK(out[d] == NULL);
+			continue;
+		}
+		uint64_t *key = malloc(n * sizeof *key), *pk = calloc(n, sizeof *pk);
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) { /* distinct masked keys, ascending */
+			uint64_t k = ds_key_mask(rows[i].key, d);
+			size_t j = m;
+			while (j > 0 && key[j - 1] > k)
+				j--;
+			if (j > 0 && key[j - 1] == k) {
+				pk[j - 1] += rows[i].packets;
+				continue;
+			}
+			memmove(key + j + 1, key + j, (m - j) * sizeof *key);
+			memmove(pk + j + 1, pk + j, (m - j) * sizeof *pk);
+			key[j] = k, pk[j] = rows[i].packets, m++;
+		}
+		CHECK_INT(nout[d], ==, m);
+		for (size_t k = 0; k < m && k < nout[d]; k++)
+			if (out[d][k].key != key[k] || out[d][k].packets != pk[k]) {
+				UNIT_FAIL("mask %u row %zu: %llx %llu, want %llx %llu", d, k,
+				          (unsigned long long)out[d][k].key,
+				          (unsigned long long)out[d][k].packets,
+				          (unsigned long long)key[k], (unsigned long long)pk[k]);
+				break;
+			}
+		if (d == DS_DIM_PORT)
+			CHECK_INT(m, >, 4096); /* the table grew past 1024 slots */
+		free(key);
+		free(pk);
+		free(out[d]);
+	}
+	free(rows);
+}
+
 /* Rolling up rows whose sketches are encoded (as a store scan gives them,
  * one of them dense) gives the same bytes as from sketches in memory; a
  * corrupt encoding is refused; only the masks asked for are built. */
