@@ -42,6 +42,14 @@ struct ds_geo {
 	const MMDB_s *db; /* the database looked up: own, or another cache's */
 	int have_db, owns;
 	uint64_t hits, misses;
+	/* the source annotated last: a scanner's packets come in runs (79% of
+	 * a synthetic sweep's, 4% of the real GreyNoise sample's), and each
+	 * packet of a run takes its country and hash from here, not hashed and
+	 * looked for in a set again */
+	uint64_t last0, last1;
+	uint32_t last_hash;
+	uint16_t last_cc;
+	uint8_t last_family; /* 0xff: none yet */
 	_Alignas(64) struct set4 cache4[SETS4];
 	_Alignas(64) struct set6 cache6[SETS6];
 };
@@ -72,6 +80,7 @@ int ds_geo_open(struct ds_geo **out, const char *path)
 	struct ds_geo *g = calloc(1, sizeof *g);
 	if (!g)
 		return ds_fail(DS_E_NOMEM, "out of memory");
+	g->last_family = 0xff;
 	if (path && *path) {
 		int st = MMDB_open(path, MMDB_MODE_MMAP, &g->own);
 		if (st != MMDB_SUCCESS) {
@@ -93,6 +102,7 @@ int ds_geo_open_cache(struct ds_geo **out, const struct ds_geo *from)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	g->db = from->db;
 	g->have_db = from->have_db;
+	g->last_family = 0xff;
 	*out = g;
 	return 0;
 }
@@ -140,13 +150,39 @@ uint16_t ds_geo_lookup(struct ds_geo *g, const uint8_t addr[16])
 	return cc_from(&r.entry);
 }
 
-void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
+/* Is a0:a1 of this family the source annotated last? */
+static inline int is_last(const struct ds_geo *g, uint8_t family, uint64_t a0, uint64_t a1)
 {
-	uint64_t a0, a1;
-	memcpy(&a0, p->src, 8);
-	memcpy(&a1, p->src + 8, 8);
-	uint64_t h = addr_hash(a0, a1);
-	p->srchash = (uint32_t)(h >> 32);
+	return ((a0 ^ g->last0) | (a1 ^ g->last1)) == 0 && family == g->last_family;
+}
+
+/* A source not in its set: looked up, and made the set's newest. */
+static __attribute__((noinline)) uint16_t miss4(struct ds_geo *g, struct set4 *set, uint32_t v4,
+                                                const uint8_t src[16])
+{
+	g->misses++;
+	uint16_t cc = ds_geo_lookup(g, src);
+	memmove(&set->e[1], &set->e[0], (WAYS4 - 1) * sizeof set->e[0]);
+	set->e[0] = (struct slot4){.addr = v4, .cc = cc, .valid = 1};
+	return cc;
+}
+
+static __attribute__((noinline)) uint16_t miss6(struct ds_geo *g, struct set6 *set, uint64_t a0,
+                                                uint64_t a1, const uint8_t src[16])
+{
+	g->misses++;
+	uint16_t cc = ds_geo_lookup(g, src);
+	memmove(&set->e[1], &set->e[0], (WAYS6 - 1) * sizeof set->e[0]);
+	set->e[0] = (struct slot){.a0 = a0, .a1 = a1, .cc = cc, .valid = 1};
+	return cc;
+}
+
+/* The country of a source not annotated last: from its set, or looked up. */
+static inline uint16_t country(struct ds_geo *g, const struct ds_pkt *p, uint64_t a0, uint64_t a1,
+                               uint64_t h)
+{
+	if (!p->family) /* not IP: no source to look up (nor to keep in a set) */
+		return DS_CC_UNKNOWN;
 	if (p->family == 4) {
 		uint32_t v4;
 		memcpy(&v4, p->src + 12, 4);
@@ -154,43 +190,84 @@ void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
 		for (int w = 0; w < WAYS4; w++)
 			if (set->e[w].valid && set->e[w].addr == v4) {
 				g->hits++;
-				p->cc = set->e[w].cc;
-				return;
+				return set->e[w].cc;
 			}
-		g->misses++;
-		p->cc = ds_geo_lookup(g, p->src);
-		memmove(&set->e[1], &set->e[0], (WAYS4 - 1) * sizeof set->e[0]);
-		set->e[0] = (struct slot4){.addr = v4, .cc = p->cc, .valid = 1};
-		return;
+		return miss4(g, set, v4, p->src);
 	}
 	struct set6 *set = &g->cache6[h & (SETS6 - 1)];
 	for (int w = 0; w < WAYS6; w++)
 		if (set->e[w].valid && set->e[w].a0 == a0 && set->e[w].a1 == a1) {
 			g->hits++;
-			p->cc = set->e[w].cc;
-			return;
+			return set->e[w].cc;
 		}
-	g->misses++;
-	p->cc = p->family ? ds_geo_lookup(g, p->src) : DS_CC_UNKNOWN;
-	memmove(&set->e[1], &set->e[0], (WAYS6 - 1) * sizeof set->e[0]);
-	set->e[0] = (struct slot){.a0 = a0, .a1 = a1, .cc = p->cc, .valid = 1};
+	return miss6(g, set, a0, a1, p->src);
 }
+
+/* Annotate p, whose source is a0:a1 and hashes to h, not the last one. */
+static inline void annotate_new(struct ds_geo *g, struct ds_pkt *p, uint64_t a0, uint64_t a1,
+                                uint64_t h)
+{
+	p->srchash = (uint32_t)(h >> 32);
+	p->cc = country(g, p, a0, a1, h);
+	g->last0 = a0, g->last1 = a1, g->last_family = p->family;
+	g->last_cc = p->cc, g->last_hash = p->srchash;
+}
+
+void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
+{
+	uint64_t a0, a1;
+	memcpy(&a0, p->src, 8);
+	memcpy(&a1, p->src + 8, 8);
+	if (is_last(g, p->family, a0, a1)) {
+		g->hits++;
+		p->cc = g->last_cc;
+		p->srchash = g->last_hash;
+		return;
+	}
+	annotate_new(g, p, a0, a1, addr_hash(a0, a1));
+}
+
+#define GEO_BATCH 32
 
 void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) { /* start the cache lines coming */
-		uint64_t a0, a1;
-		memcpy(&a0, p[i].src, 8);
-		memcpy(&a1, p[i].src + 8, 8);
-		uint64_t h = addr_hash(a0, a1);
-		if (p[i].family == 4)
-			__builtin_prefetch(&g->cache4[h & (SETS4 - 1)]);
-		else /* a set of 96 bytes: both its lines */
-			__builtin_prefetch(&g->cache6[h & (SETS6 - 1)]),
-			        __builtin_prefetch(&g->cache6[h & (SETS6 - 1)].e[WAYS6 - 1]);
+	uint64_t h[GEO_BATCH];
+	uint32_t news[GEO_BATCH]; /* packets whose source is not the one before */
+	while (n > 0) {
+		size_t m = n < GEO_BATCH ? n : GEO_BATCH, nn = 0;
+		uint64_t p0 = g->last0, p1 = g->last1;
+		uint8_t pf = g->last_family;
+		for (size_t i = 0; i < m; i++) { /* hash, and start the cache lines coming */
+			uint64_t a0, a1;
+			memcpy(&a0, p[i].src, 8);
+			memcpy(&a1, p[i].src + 8, 8);
+			if (((a0 ^ p0) | (a1 ^ p1)) == 0 && p[i].family == pf)
+				continue; /* a run: annotated as the packet before it */
+			p0 = a0, p1 = a1, pf = p[i].family;
+			uint64_t x = h[nn] = addr_hash(a0, a1);
+			news[nn++] = (uint32_t)i;
+			if (p[i].family == 4)
+				__builtin_prefetch(&g->cache4[x & (SETS4 - 1)]);
+			else /* a set of 96 bytes: both its lines */
+				__builtin_prefetch(&g->cache6[x & (SETS6 - 1)]),
+				        __builtin_prefetch(
+				                &g->cache6[x & (SETS6 - 1)].e[WAYS6 - 1]);
+		}
+		for (size_t i = 0, k = 0; i < m; i++) {
+			if (k < nn && news[k] == i) {
+				uint64_t a0, a1;
+				memcpy(&a0, p[i].src, 8);
+				memcpy(&a1, p[i].src + 8, 8);
+				annotate_new(g, &p[i], a0, a1, h[k++]);
+			} else {
+				g->hits++;
+				p[i].cc = g->last_cc;
+				p[i].srchash = g->last_hash;
+			}
+		}
+		p += m;
+		n -= m;
 	}
-	for (size_t i = 0; i < n; i++)
-		ds_geo_annotate(g, &p[i]);
 }
 
 void ds_geo_stats(const struct ds_geo *g, uint64_t *hits, uint64_t *misses)

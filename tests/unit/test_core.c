@@ -280,6 +280,35 @@ TEST(geo_cache_keeps_interleaved_sources)
 	ds_geo_close(g);
 }
 
+/* A run of one source (a scanner's sweep) takes the country and hash of
+ * its first packet without a lookup (hits); a non-IP frame's zero source is
+ * no lookup at all, and IPv6's ::, the same bytes, is not taken for it. */
+TEST(geo_run_of_one_source_is_looked_up_once)
+{
+	struct ds_geo *g = NULL;
+	CHECK_INT(ds_geo_open(&g, NULL), ==, 0);
+	struct ds_pkt p[6];
+	memset(p, 0, sizeof p);
+	for (int i = 0; i < 4; i++) { /* 10.0.0.1 four times */
+		p[i].family = 4;
+		memcpy(p[i].src, (const uint8_t[16]){[10] = 0xff, [11] = 0xff, 10, 0, 0, 1}, 16);
+	}
+	p[4].family = 0; /* not IP: no source */
+	p[5].family = 6; /* :: */
+	ds_geo_annotate_batch(g, p, 4);
+	ds_geo_annotate_batch(g, p + 3, 1); /* the run goes on in the next batch */
+	ds_geo_annotate_batch(g, p + 4, 2);
+	uint64_t hits, misses;
+	ds_geo_stats(g, &hits, &misses);
+	CHECK_INT(misses, ==, 2);
+	CHECK_INT(hits, ==, 4);
+	for (int i = 0; i < 6; i++) {
+		CHECK_INT(p[i].srchash, ==, ds_src_hash(p[i].src));
+		CHECK_INT(p[i].cc, ==, DS_CC_UNKNOWN);
+	}
+	ds_geo_close(g);
+}
+
 /* The same for IPv6 sources: 3,000 of them, three rounds, one lookup each
  * but for the few whose set of 4 got a fifth (at most 1% more); one entry
  * per slot made 1,910 more. */
