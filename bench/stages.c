@@ -47,15 +47,16 @@ int main(int argc, char **argv)
 		double t0 = ds_elapsed();
 		uint64_t n = 0, x = 0;
 		struct ds_pkt batch[32];
+		struct ds_classify_memo memo = DS_CLASSIFY_MEMO_INIT;
 		size_t nb = 0;
 		while (stage == 5) { /* the pipeline as ingest runs it */
 			int rc = ds_capture_next(&c, &f);
 			if (rc == 1) {
-				ds_decode(&f, &batch[nb]);
-				ds_classify_sensor(&map, &batch[nb++]);
+				ds_decode(&f, &batch[nb++]);
 				n++;
 			}
 			if (nb == 32 || (rc != 1 && nb)) {
+				ds_classify_batch(&map, batch, nb, &memo);
 				ds_geo_annotate_batch(geo, batch, nb);
 				ds_agg_add_batch(&agg, batch, nb);
 				nb = 0;

@@ -27,6 +27,9 @@ struct ds_sensormap {
 	 * an IPv4 address (a shorter IPv6 prefix over all of them is 0/0) */
 	struct ds_sensormap__pfx4 *pfx4;
 	unsigned n4;
+	/* every IPv4 prefix is at most 32 - shift4 bits long, so the sensor of
+	 * an IPv4 address is that of its top 32 - shift4 bits (the memo's key) */
+	unsigned shift4;
 	const uint16_t *ids; /* config index -> store id; NULL = identity */
 	int forced;          /* >= 0: every packet goes to this config index */
 };
@@ -38,6 +41,22 @@ int ds_sensormap_init(struct ds_sensormap *m, const struct ds_config *cfg, const
 
 /* Set p->sensor from p->dst. */
 void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p);
+
+/* The last IPv4 destination block classified by one thread, and its sensor:
+ * a scanner's sweep sends packet after packet into one sensor's block. */
+struct ds_classify_memo {
+	uint64_t key; /* UINT64_MAX: none yet */
+	unsigned idx;
+};
+#define DS_CLASSIFY_MEMO_INIT \
+	{                     \
+		UINT64_MAX, 0 \
+	}
+
+/* ds_classify_sensor over p[0..n), an IPv4 packet of the block before it
+ * taking its sensor from memo (exact: see shift4). */
+void ds_classify_batch(const struct ds_sensormap *m, struct ds_pkt *p, size_t n,
+                       struct ds_classify_memo *memo);
 
 void ds_sensormap_free(struct ds_sensormap *m);
 

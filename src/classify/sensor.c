@@ -36,6 +36,7 @@ int ds_sensormap_init(struct ds_sensormap *m, const struct ds_config *cfg, const
 	memset(m, 0, sizeof *m);
 	m->ids = ids;
 	m->forced = forced;
+	m->shift4 = 32;
 	if (!cfg->nprefixes)
 		return 0;
 	struct ds_prefix *sorted = malloc(cfg->nprefixes * sizeof *sorted);
@@ -73,7 +74,33 @@ int ds_sensormap_init(struct ds_sensormap *m, const struct ds_config *cfg, const
 		m->pfx4[m->n4++] = (struct ds_sensormap__pfx4){
 		        .net = (uint32_t)x->lo, .mask = mask, .sensor = x->sensor};
 	}
+	/* the longest IPv4 prefix's length decides the memo's blocks */
+	unsigned longest = 0;
+	for (unsigned i = 0; i < m->n4; i++) {
+		unsigned len = (unsigned)__builtin_popcount(m->pfx4[i].mask);
+		longest = len > longest ? len : longest;
+	}
+	m->shift4 = 32 - longest;
 	return 0;
+}
+
+/* The config index of IPv4 address a: every prefix tested, shortest first,
+ * without branches (the sensor a packet goes to is not predictable). */
+static inline unsigned index4(const struct ds_sensormap *m, uint32_t a)
+{
+	unsigned idx = 0;
+	for (unsigned i = m->n4; i-- > 0;) {
+		const struct ds_sensormap__pfx4 *x = &m->pfx4[i];
+		unsigned hit = 0u - ((a & x->mask) == x->net); /* all ones or none */
+		idx = (idx & ~hit) | (x->sensor & hit);
+	}
+	return idx;
+}
+
+static inline uint32_t dst4(const struct ds_pkt *p)
+{
+	return (uint32_t)p->dst[12] << 24 | (uint32_t)p->dst[13] << 16 | (uint32_t)p->dst[14] << 8 |
+	       p->dst[15];
 }
 
 void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p)
@@ -82,16 +109,9 @@ void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p)
 	if (m->forced >= 0) {
 		idx = (unsigned)m->forced;
 	} else if (p->family == 4 && m->n4 <= 16) {
-		uint32_t a = (uint32_t)p->dst[12] << 24 | (uint32_t)p->dst[13] << 16 |
-		             (uint32_t)p->dst[14] << 8 | p->dst[15];
-		for (unsigned i = m->n4; i-- > 0;) {
-			const struct ds_sensormap__pfx4 *x = &m->pfx4[i];
-			unsigned hit = 0u - ((a & x->mask) == x->net); /* all ones or none */
-			idx = (idx & ~hit) | (x->sensor & hit);
-		}
+		idx = index4(m, dst4(p));
 	} else if (p->family && m->n <= 16) {
-		/* few prefixes: test them all, shortest first, without branches
-		 * (the sensor a packet goes to is not predictable) */
+		/* few prefixes: test them all, shortest first, without branches */
 		uint64_t hi = be64(p->dst), lo = be64(p->dst + 8);
 		for (unsigned i = m->n; i-- > 0;) {
 			const struct ds_sensormap__pfx *x = &m->pfx[i];
@@ -109,6 +129,24 @@ void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p)
 		}
 	}
 	p->sensor = m->ids ? m->ids[idx] : (uint16_t)idx;
+}
+
+void ds_classify_batch(const struct ds_sensormap *m, struct ds_pkt *p, size_t n,
+                       struct ds_classify_memo *memo)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].family != 4 || m->forced >= 0 || m->n4 > 16) {
+			ds_classify_sensor(m, &p[i]);
+			continue;
+		}
+		uint32_t a = dst4(&p[i]);
+		uint64_t key = (uint64_t)a >> m->shift4;
+		if (key != memo->key) {
+			memo->key = key;
+			memo->idx = index4(m, a);
+		}
+		p[i].sensor = m->ids ? m->ids[memo->idx] : (uint16_t)memo->idx;
+	}
 }
 
 void ds_sensormap_free(struct ds_sensormap *m)

@@ -111,6 +111,7 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 	struct ds_pkt p[BATCH];
 	size_t n = 0;
 	const struct ds_sensormap *map = j->sh->map;
+	struct ds_classify_memo memo = DS_CLASSIFY_MEMO_INIT;
 	int rc = ds_capture_open(&cap, j->path);
 	if (rc < 0)
 		return rc;
@@ -125,12 +126,12 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 		rc = ds_capture_next(&cap, &f);
 		if (rc == 1) {
 			ds_decode(&f, &p[n]);
-			ds_classify_sensor(map, &p[n]);
 			if (p[n].proto == DS_PROTO_BAD)
 				note_bad(j, &f, &p[n], cap.records);
 			n++;
 		}
 		if (n == BATCH || (rc != 1 && n)) {
+			ds_classify_batch(map, p, n, &memo);
 			int arc = count_batch(j, geo, agg, p, n);
 			n = 0;
 			if (arc < 0) {

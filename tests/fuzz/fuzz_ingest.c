@@ -65,17 +65,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.max_pend = 5;
 	struct ds_frame f;
 	struct ds_pkt p[8];
+	struct ds_classify_memo memo = DS_CLASSIFY_MEMO_INIT;
 	size_t n = 0;
 	uint64_t frames = 0;
 	int rc, arc = 0;
 	emitted = 0;
 	while ((rc = ds_capture_next(&c, &f)) == 1 || n) {
 		if (rc == 1) {
-			ds_decode(&f, &p[n]);
-			ds_classify_sensor(&map, &p[n++]);
+			ds_decode(&f, &p[n++]);
 			frames++;
 		}
 		if (n == 8 || (rc != 1 && n)) {
+			ds_classify_batch(&map, p, n, &memo);
 			ds_geo_annotate_batch(g, p, n);
 			if ((arc = ds_agg_add_batch(&a, p, n)) < 0)
 				break;

@@ -189,10 +189,12 @@ static int naive_sensor(const struct ds_config *c, const uint8_t dst[16])
 	return best;
 }
 
-/* IPv4 packets are matched against the prefixes' IPv4 forms: the same
- * sensor as a longest match over the 128-bit forms, with IPv6 prefixes that
- * hold all of ::ffff:0:0/96 (::/0, ::/80), part of it (::ffff:10.0.0.0/103),
- * or none (2001:db8::/32), few prefixes (tested without branches) and many. */
+/* IPv4 packets are matched against the prefixes' IPv4 forms (one by one,
+ * and in batches that remember the last block): the same sensor as a
+ * longest match over the 128-bit forms, for single addresses and sweeps,
+ * with IPv6 prefixes that hold all of ::ffff:0:0/96 (::/0, ::/80), part of
+ * it (::ffff:10.0.0.0/103), or none (2001:db8::/32), few prefixes (tested
+ * without branches) and many. */
 TEST(sensor_ipv4_path_matches_longest_prefix)
 {
 	static const char *const pfx[] = {
@@ -222,7 +224,8 @@ TEST(sensor_ipv4_path_matches_longest_prefix)
 		}
 		struct ds_sensormap m;
 		CHECK_INT(ds_sensormap_init(&m, &c, NULL, -1), ==, 0);
-		int bad = 0;
+		int bad = 0, badmemo = 0;
+		static struct ds_pkt ps[500];
 		for (int t = 0; t < 500; t++) {
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
 			struct ds_pkt p = {.family = 4};
@@ -230,7 +233,14 @@ TEST(sensor_ipv4_path_matches_longest_prefix)
 			        "10.1.2.200",   "10.1.2.3",   "10.1.9.9",
 			        "10.200.0.1",   "192.0.2.7",  "192.0.2.8",
 			        "198.51.100.9", "172.20.1.1", "100.100.1.1"};
-			if (x >> 62) /* near a prefix, or anywhere */
+			if (t > 0 && (x >> 63)) { /* a sweep: the address before, a little on */
+				p = ps[t - 1];
+				uint32_t a = (uint32_t)p.dst[12] << 24 | (uint32_t)p.dst[13] << 16 |
+				             (uint32_t)p.dst[14] << 8 | p.dst[15];
+				a += (uint32_t)(x >> 40) % 3;
+				for (int b = 0; b < 4; b++)
+					p.dst[12 + b] = (uint8_t)(a >> (24 - 8 * b));
+			} else if (x >> 62) /* near a prefix, or anywhere */
 				addr(near[(x >> 40) % 9], p.dst);
 			else {
 				addr("0.0.0.0", p.dst);
@@ -240,8 +250,19 @@ TEST(sensor_ipv4_path_matches_longest_prefix)
 			ds_classify_sensor(&m, &p);
 			int want = naive_sensor(&c, p.dst);
 			bad += p.sensor != (want < 0 ? 0 : want);
+			ps[t] = p;
+			ps[t].sensor = 0xffff;
 		}
 		CHECK_INT(bad, ==, 0);
+		/* in batches of 7, a memo across them: the same sensors */
+		struct ds_classify_memo memo = DS_CLASSIFY_MEMO_INIT;
+		for (int t = 0; t < 500; t += 7)
+			ds_classify_batch(&m, ps + t, t + 7 <= 500 ? 7 : (size_t)(500 - t), &memo);
+		for (int t = 0; t < 500; t++) {
+			int want = naive_sensor(&c, ps[t].dst);
+			badmemo += ps[t].sensor != (want < 0 ? 0 : want);
+		}
+		CHECK_INT(badmemo, ==, 0);
 		ds_sensormap_free(&m);
 		ds_config_free(&c);
 	}
