@@ -381,22 +381,33 @@ int ds_agg_add(struct ds_agg *a, const struct ds_pkt *p)
 int ds_agg_add_batch(struct ds_agg *a, const struct ds_pkt *p, size_t n)
 {
 	uint64_t key[CHUNK];
+	int32_t hr[CHUNK];
 	for (size_t at = 0; at < n; at += CHUNK) {
 		size_t m = n - at < CHUNK ? n - at : CHUNK;
 		const struct ds_pkt *q = p + at;
 		struct ds_agg__hour *h = a->last;
-		/* the keys, and a prefetch of the slots of those of the current hour */
+		/* the keys and hours, and a prefetch of the slots of those of the
+		 * current hour */
 		for (size_t i = 0; i < m; i++) {
 			key[i] = ds_key(q[i].sensor, q[i].cc, q[i].proto, q[i].port) + 1;
-			if (h && (int32_t)ds_floordiv(q[i].ts, 3600) == h->hour)
+			hr[i] = (int32_t)ds_floordiv(q[i].ts, 3600);
+			if (h && hr[i] == h->hour)
 				__builtin_prefetch(&h->tab[slot(key[i], h->cap)]);
 		}
 		for (size_t i = 0; i < m; i++) {
 			if (a->err)
 				return a->err;
-			struct ds_agg__hour *ph = hour_for(a, (int32_t)ds_floordiv(q[i].ts, 3600));
-			if (!ph)
+			/* the hour of the packet before, with room: as hour_for finds it */
+			struct ds_agg__hour *ph = a->last;
+			if ((!ph || ph->hour != hr[i] || a->n >= a->max_keys ||
+			     a->sk_bytes > a->max_bytes) &&
+			    !(ph = hour_for(a, hr[i])))
 				return a->err;
+			if (key[i] == ph->last_key && q[i].srchash == ph->last_hash) {
+				ph->ents[ph->last_idx]
+				        .packets++; /* a scanner's run, as add counts it */
+				continue;
+			}
 			int rc = add(a, ph, key[i], q[i].srchash);
 			if (rc < 0)
 				return rc;
