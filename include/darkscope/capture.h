@@ -72,8 +72,55 @@ static inline int ds_is_stdin(const char *path)
 int ds_capture_open(struct ds_capture *c, const char *path);
 
 /* Next frame: 1 and *f filled, 0 at a clean end of input, or a negative code
- * (-DS_E_TRUNCATED when the input ends inside a record). */
-int ds_capture_next(struct ds_capture *c, struct ds_frame *f);
+ * (-DS_E_TRUNCATED when the input ends inside a record).  A classic pcap in
+ * a mapping is walked inline below; every other record, and any record that
+ * walk will not hand out (the end, a cut, a length past the snap length, a
+ * part's end), is ds_capture_next_any's, which says why. */
+int ds_capture_next_any(struct ds_capture *c, struct ds_frame *f);
+
+/* Tell the byte source how far the mapped walk has gone (for its digest and
+ * page release); the walk does so every DS_CAPTURE_SYNC bytes. */
+void ds_capture_sync(struct ds_capture *c);
+#define DS_CAPTURE_SYNC ((uint64_t)64 << 10)
+
+/* A 32-bit field in the file's byte order (be: big-endian). */
+static inline uint32_t ds_capture_rd32(const uint8_t *p, int be)
+{
+	uint32_t v;
+	__builtin_memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return be ? __builtin_bswap32(v) : v;
+#else
+	return be ? v : __builtin_bswap32(v);
+#endif
+}
+
+static inline int ds_capture_next(struct ds_capture *c, struct ds_frame *f)
+{
+	uint64_t off = c->mpos;
+	if (!c->map || (c->stop && off >= c->stop) || c->maplen - off < 16)
+		return ds_capture_next_any(c, f);
+	const uint8_t *h = c->map + off;
+	uint32_t caplen = ds_capture_rd32(h + 8, c->swapped);
+	if (caplen > DS_MAX_RECORD || (c->snaplen && caplen > c->snaplen) ||
+	    c->maplen - off - 16 < caplen)
+		return ds_capture_next_any(c, f);
+	f->ts_sec = ds_capture_rd32(h, c->swapped);
+	/* a fraction of a whole second or more stands for the second's last
+	 * nanosecond (as next_pcap says) */
+	uint32_t frac = ds_capture_rd32(h + 4, c->swapped);
+	f->ts_nsec = frac >= c->tsdiv ? 999999999u : c->tsdiv == 1000000 ? frac * 1000u : frac;
+	f->origlen = ds_capture_rd32(h + 12, c->swapped);
+	f->caplen = caplen;
+	f->data = h + 16;
+	f->linktype = c->linktype;
+	f->offset = off;
+	c->mpos = off + 16 + caplen;
+	if (c->mpos - c->msrc >= DS_CAPTURE_SYNC)
+		ds_capture_sync(c);
+	c->records++;
+	return 1;
+}
 
 /* Splitting one capture among readers.  Only a mapped (plain, regular) file
  * can be split: ds_capture_mapped() says whether c is one, and its size.

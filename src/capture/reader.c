@@ -20,8 +20,7 @@
 
 static uint32_t rd32(const uint8_t *p, int be)
 {
-	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-	          : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+	return ds_capture_rd32(p, be);
 }
 
 static uint16_t rd16(const uint8_t *p, int be)
@@ -148,9 +147,6 @@ static int seam(struct ds_capture *c, uint64_t off)
 	               c->path, (unsigned long long)off);
 }
 
-/* Bytes walked in a mapping before the source is told. */
-#define DS_CAPTURE_SYNC ((uint64_t)64 << 10)
-
 /* Tell the source how far the mapped walk has gone. */
 static void sync(struct ds_capture *c)
 {
@@ -160,40 +156,15 @@ static void sync(struct ds_capture *c)
 	}
 }
 
-/* A record of a mapped classic pcap, checked as next_pcap checks it: 1, or
- * 0 when next_pcap must look (the end, a cut or bad record, a seam). */
-static inline int next_mapped(struct ds_capture *c, struct ds_frame *f)
+void ds_capture_sync(struct ds_capture *c)
 {
-	uint64_t off = c->mpos;
-	if ((c->stop && off >= c->stop) || c->maplen - off < 16)
-		return 0;
-	const uint8_t *h = c->map + off;
-	uint32_t caplen = rd32(h + 8, c->swapped);
-	if (caplen > DS_MAX_RECORD || (c->snaplen && caplen > c->snaplen) ||
-	    c->maplen - off - 16 < caplen)
-		return 0;
-	f->ts_sec = rd32(h, c->swapped);
-	uint32_t frac = rd32(h + 4, c->swapped);
-	f->ts_nsec = frac >= c->tsdiv ? 999999999u : c->tsdiv == 1000000 ? frac * 1000u : frac;
-	f->origlen = rd32(h + 12, c->swapped);
-	f->caplen = caplen;
-	f->data = h + 16;
-	f->linktype = c->linktype;
-	f->offset = off;
-	c->mpos = off + 16 + caplen;
-	if (c->mpos - c->msrc >= DS_CAPTURE_SYNC)
-		sync(c);
-	return 1;
+	sync(c);
 }
 
 static int next_pcap(struct ds_capture *c, struct ds_frame *f)
 {
 	const uint8_t *h;
-	if (c->map) {
-		if (next_mapped(c, f))
-			return 1;
-		sync(c);
-	}
+	sync(c); /* what ds_capture_next walked inline */
 	uint64_t off = ds_src_pos(c->src);
 	if (c->stop && off >= c->stop)
 		return seam(c, off);
@@ -436,7 +407,7 @@ static int next_pcapng(struct ds_capture *c, struct ds_frame *f, int headers_onl
 	}
 }
 
-int ds_capture_next(struct ds_capture *c, struct ds_frame *f)
+int ds_capture_next_any(struct ds_capture *c, struct ds_frame *f)
 {
 	int rc = c->fmt == DS_CAP_PCAP ? next_pcap(c, f) : next_pcapng(c, f, 0);
 	if (rc == 1)
