@@ -214,6 +214,8 @@ void ds_args_man(void)
 	}
 	printf(".SH FILES\nThe configuration (\\-\\-config) is an INI file: [darkscope] with db, "
 	       "geoip,"
-	       " asn, services, countries, tz; one [sensor NAME] section per sensor with prefix"
+	       " services, countries, tz (asn is accepted and not used yet); one [sensor NAME] "
+	       "section"
+	       " per sensor with prefix"
 	       " (repeatable) and alias.\n.SH SEE ALSO\ntshark(1), mmdblookup(1)\n");
 }

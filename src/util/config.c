@@ -2,6 +2,7 @@
 #include "darkscope/config.h"
 
 #include "darkscope/err.h"
+#include "darkscope/log.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -275,6 +276,10 @@ int ds_config_load(struct ds_config *cfg, const char *path)
 	if (rc == 0 && ferror(f))
 		rc = ds_fail(DS_E_CONFIG, "%s: read error", path);
 	fclose(f);
+	if (rc == 0 && cfg->asn[0]) /* accepted, so that a config can name it already */
+		DS_WARN("config",
+		        "%s: asn = %s: not used yet (sources are counted by country only)", path,
+		        cfg->asn);
 	return rc;
 }
 

@@ -110,6 +110,13 @@ done
 "$DS" top ports --db "$db" --tz +05:30 2>/dev/null; check "non-whole-hour zone: exit 2" [ $? -eq 2 ]
 "$DS" top ports --db "$db" --port 99999/tcp 2>/dev/null; check "bad port key: exit 2" [ $? -eq 2 ]
 
+# an ASN file is accepted (so that a config can name it already) and said to
+# be unused, naming the file: nothing is counted by AS yet
+printf '[darkscope]\nasn = /nonexistent/asn.csv\n' > "$TMP/asn.conf"
+"$DS" top ports -c "$TMP/asn.conf" --db "$db" --format csv >/dev/null 2>"$TMP/aerr"; rc=$?
+check "a config naming an ASN file: exit 0, one warning naming it ($(head -1 "$TMP/aerr"))" \
+  [ $rc -eq 0 -a "$(grep -c "asn.conf: asn = /nonexistent/asn.csv: not used yet" "$TMP/aerr")" = 1 ]
+
 # a countries file (config `countries =`) of millions of objects without the
 # fields, then millions of nested ones: read once, not once per object (each
 # took about 30 minutes for these 12 MB)
