@@ -299,13 +299,12 @@ static int grow(struct ds_agg__hour *h)
 	return 0;
 }
 
-/* The hour p goes to, flushing what its time or the budgets say. */
+/* The hour p goes to, flushing what its time or the budgets say (where it
+ * is not the previous packet's hour with room: ds_agg_add_batch takes that
+ * inline). */
 static struct ds_agg__hour *hour_for(struct ds_agg *a, int32_t hour)
 {
 	struct ds_agg__hour *h = a->last;
-	int over = a->n >= a->max_keys || a->sk_bytes > a->max_bytes;
-	if (h && h->hour == hour && !over)
-		return h;
 	if (!h || h->hour != hour) {
 		if (hour > a->max_hour) {
 			a->max_hour = hour;
@@ -325,12 +324,10 @@ static struct ds_agg__hour *hour_for(struct ds_agg *a, int32_t hour)
 	return a->last = h;
 }
 
+/* Count a packet of key and source hash in h (not a scanner's run of the
+ * packet before: ds_agg_add_batch counts those inline). */
 static int add(struct ds_agg *a, struct ds_agg__hour *h, uint64_t key, uint32_t hash)
 {
-	if (key == h->last_key && hash == h->last_hash) { /* a scanner's run */
-		h->ents[h->last_idx].packets++;
-		return 0;
-	}
 	if ((h->n + 1) * 2 > h->cap && grow(h) < 0)
 		return a->err = -DS_E_NOMEM;
 	if (h->npend == h->cappend &&
@@ -368,12 +365,7 @@ static int add(struct ds_agg *a, struct ds_agg__hour *h, uint64_t key, uint32_t 
 
 int ds_agg_add(struct ds_agg *a, const struct ds_pkt *p)
 {
-	if (a->err)
-		return a->err;
-	struct ds_agg__hour *h = hour_for(a, (int32_t)ds_floordiv(p->ts, 3600));
-	if (!h)
-		return a->err;
-	return add(a, h, ds_key(p->sensor, p->cc, p->proto, p->port) + 1, p->srchash);
+	return ds_agg_add_batch(a, p, 1);
 }
 
 #define CHUNK 64

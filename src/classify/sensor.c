@@ -134,8 +134,9 @@ void ds_classify_sensor(const struct ds_sensormap *m, struct ds_pkt *p)
 void ds_classify_batch(const struct ds_sensormap *m, struct ds_pkt *p, size_t n,
                        struct ds_classify_memo *memo)
 {
+	int memo_ok = m->forced < 0 && m->n4 <= 16; /* else one by one, as always */
 	for (size_t i = 0; i < n; i++) {
-		if (p[i].family != 4 || m->forced >= 0 || m->n4 > 16) {
+		if (!memo_ok || p[i].family != 4) {
 			ds_classify_sensor(m, &p[i]);
 			continue;
 		}

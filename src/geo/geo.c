@@ -150,12 +150,6 @@ uint16_t ds_geo_lookup(struct ds_geo *g, const uint8_t addr[16])
 	return cc_from(&r.entry);
 }
 
-/* Is a0:a1 of this family the source annotated last? */
-static inline int is_last(const struct ds_geo *g, uint8_t family, uint64_t a0, uint64_t a1)
-{
-	return ((a0 ^ g->last0) | (a1 ^ g->last1)) == 0 && family == g->last_family;
-}
-
 /* A source not in its set: looked up, and made the set's newest. */
 static __attribute__((noinline)) uint16_t miss4(struct ds_geo *g, struct set4 *set, uint32_t v4,
                                                 const uint8_t src[16])
@@ -213,20 +207,6 @@ static inline void annotate_new(struct ds_geo *g, struct ds_pkt *p, uint64_t a0,
 	g->last_cc = p->cc, g->last_hash = p->srchash;
 }
 
-void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
-{
-	uint64_t a0, a1;
-	memcpy(&a0, p->src, 8);
-	memcpy(&a1, p->src + 8, 8);
-	if (is_last(g, p->family, a0, a1)) {
-		g->hits++;
-		p->cc = g->last_cc;
-		p->srchash = g->last_hash;
-		return;
-	}
-	annotate_new(g, p, a0, a1, addr_hash(a0, a1));
-}
-
 #define GEO_BATCH 32
 
 void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n)
@@ -268,6 +248,11 @@ void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n)
 		p += m;
 		n -= m;
 	}
+}
+
+void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p)
+{
+	ds_geo_annotate_batch(g, p, 1);
 }
 
 void ds_geo_stats(const struct ds_geo *g, uint64_t *hits, uint64_t *misses)

@@ -123,9 +123,8 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
  * built day marks it due again, so this only decides when.)  A reader will
  * write to d when it starts before d ends and has not sent an hour yet, or
  * its span reaches d (a part of a split file, while the part after it has
- * started on d).  A reader's last hours
- * are still queued when it says it is done.  A day built too early would be
- * built again as the hours arrive. */
+ * started on d).  A reader's last hours are still queued when it says it is
+ * done.  A day built too early would be built again as the hours arrive. */
 static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t *from,
                    const int32_t *until, const int32_t *busy, const int32_t *queued, size_t nq,
                    const struct day *d)
