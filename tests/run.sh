@@ -5,10 +5,25 @@ set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
 export B DS="$PWD/$B/darkscope" ROOT="$PWD"
-# sanitizer reports must not look like darkscope's own exit status 1
-export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-exitcode=87:print_stacktrace=1:halt_on_error=1}
+# Sanitizer reports must not look like darkscope's own exit status 1; and
+# each goes to a file of its own, so that one from a command whose status a
+# test does not check (setting up its data, say) still fails the test.
+SANLOG=$(mktemp -d "${TMPDIR:-/tmp}/ds-sanlog.XXXXXX")
+trap 'rm -rf "$SANLOG"' EXIT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:detect_leaks=1:abort_on_error=0}:log_path=$SANLOG/asan
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-exitcode=87:print_stacktrace=1:halt_on_error=1}:log_path=$SANLOG/ubsan
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 pass=0; fail=0; skip=0
+sanitized() { # NAME: any sanitizer report written since the last call fails NAME
+  local f
+  for f in "$SANLOG"/*; do
+    [ -e "$f" ] || return 0
+    echo "not ok - $1: sanitizer report ($(grep -m1 -o 'ERROR: [A-Za-z]*Sanitizer: [a-z-]*' "$f" || head -1 "$f"))"
+    sed 's/^/#   /' "$f" | head -40
+    fail=$((fail+1))
+    rm -f "$f"
+  done
+}
 count() { # reads test output lines
   while IFS= read -r line; do
     case "$line" in
@@ -28,11 +43,13 @@ for t in "$B"/tests/test_*; do
   [ -x "$t" ] || continue
   echo "# unit: $(basename "$t")"
   count < <("$t" 2>&1; echo "exit $?")
+  sanitized "$(basename "$t")"
 done
 for t in tests/e2e/*.sh; do
   [ "$(basename "$t")" = lib.sh ] && continue
   echo "# e2e: $(basename "$t")"
   count < <(timeout 900 bash "$t" 2>&1 || echo "not ok - $(basename "$t") exited with status $?")
+  sanitized "$(basename "$t")"
 done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -11,6 +11,7 @@
 #include "darkscope/log.h"
 #include "pipeline/writer.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct job {
 	uint64_t bytes;  /* raw size, 0 when unknown */
 	int late_digest; /* digested as it is read: no stored file has its size */
 	int rc;          /* 0, or the failure code */
+	double ended;    /* when its reader ended (ds_elapsed), for -v */
 	char err[1024];
 	int partial;
 	uint64_t frames, nonip, bad, unattributed;
@@ -178,6 +180,7 @@ static void *worker(void *arg)
 		snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
 	}
 	ds_writer_reader_done(j->sh->writer, j->reader);
+	j->ended = ds_elapsed();
 	if (geo) {
 		uint64_t h, m;
 		ds_geo_stats(geo, &h, &m);
@@ -330,10 +333,16 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 		return rc;
 	}
 	tell_spans(sh->writer, rd, nr);
+	double t0 = ds_elapsed();
 	pthread_t tid[DS_MAX_THREADS];
 	int started[DS_MAX_THREADS] = {0};
-	for (int i = 1; i < nr; i++)
+	for (int i = 1; i < nr; i++) {
 		started[i] = pthread_create(&tid[i], NULL, worker, rd[i]) == 0;
+		char name[16]; /* (for top -H, perf, gdb; the first reads on the main thread) */
+		snprintf(name, sizeof name, "ds-read%d", i);
+		if (started[i])
+			pthread_setname_np(tid[i], name);
+	}
 	worker(rd[0]);
 	for (int i = 1; i < nr; i++) {
 		if (started[i])
@@ -343,6 +352,11 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 	}
 	int wrc = ds_writer_finish(sh->writer, &sh->t_store, &sh->t_days, &sh->days_built);
 	sh->writer = NULL;
+	double first = INFINITY, last = 0, stored = ds_elapsed();
+	for (int i = 0; i < nr; i++) {
+		first = rd[i]->ended < first ? rd[i]->ended : first;
+		last = rd[i]->ended > last ? rd[i]->ended : last;
+	}
 	for (int i = 0; i < nr; i++)
 		if (rd[i]->part > 0)
 			join_part(rd[i]->whole, rd[i]);
@@ -384,7 +398,16 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 		st->ops->rollback(st);
 		return -1;
 	}
-	return st->ops->commit(st);
+	double tc = ds_elapsed();
+	rc = st->ops->commit(st);
+	/* where a group's time goes: the readers side by side, then the end
+	 * that is not: the store writer's last hours and days, and the commit */
+	DS_INFO("ingest",
+	        "%d file%s, %d reader%s: the readers ended %.3f-%.3f s after they started, "
+	        "the store writer %.3f s after the last, the commit took %.3f s",
+	        n, n == 1 ? "" : "s", nr, nr == 1 ? "" : "s", first - t0, last - t0, stored - last,
+	        ds_elapsed() - tc);
+	return rc;
 }
 
 static int register_sensors(struct ds_store *st, const struct ds_config *cfg, uint16_t *ids)

@@ -302,6 +302,10 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 		w->workers[k] = (struct worker){.w = w, .id = k};
 		w->workers[k].started =
 		        pthread_create(&w->workers[k].tid, NULL, run, &w->workers[k]) == 0;
+		char name[16]; /* (for top -H, perf, gdb) */
+		snprintf(name, sizeof name, "ds-store%d", k);
+		if (w->workers[k].started)
+			pthread_setname_np(w->workers[k].tid, name);
 	}
 	if (!w->workers[0].started) {
 		double a = 0, b = 0;
