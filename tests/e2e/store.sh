@@ -72,14 +72,27 @@ check "two files of one size in one list are digested first (the second is skipp
 # SIGKILL half way through a large file
 big=$TMP/big.pcap
 "$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 2000000 --out "$big" --quiet
-"$DS" ingest --db "$db" --geoip "$GEO" --quiet "$big" & pid=$!
-sleep 0.3
+# rows an ingest committed in steps (its segments, every 64 KB here) that
+# queries do not see: staged, or above the rows published
+unseen() { sqlite3 "$1" "select (select count(*) from segment where mask < 0 or rowid >
+  (select cast(v as integer) from meta where k = 'segment_published')) + (select count(*) from segday
+  where mask < 0 or rowid > (select cast(v as integer) from meta where k = 'segday_published'))"; }
+DARKSCOPE_STAGE_BYTES=65536 "$DS" ingest --db "$db" --geoip "$GEO" --quiet "$big" & pid=$!
+for _ in $(seq 200); do [ "$(unseen "$db" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.05; done
+left=$(unseen "$db")
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
-check "the ingest was killed while running (status $rc)" [ $rc -eq 137 ]
+check "the ingest was killed while running (status $rc), after it committed rows in steps ($left)" \
+  [ $rc -eq 137 -a "$left" -gt 0 ]
 state "$db" > "$TMP/s3"
 same "SIGKILL half way leaves the store as before" "$TMP/s1" "$TMP/s3"
 "$DS" ingest --db "$db" --geoip "$GEO" --quiet "$big"
 check "the killed file ingests afterwards" [ "$(sqlite3 "$db" 'select count(*) from file')" = 3 ]
+check "and the rows the killed ingest left are gone ($(unseen "$db"))" [ "$(unseen "$db")" = 0 ]
+segs() { sqlite3 "$1" "select mask, hour, rows, packets, hex(data) from segment order by mask, hour;
+  select mask, day, rows, packets, hex(data) from segday order by mask, day" | md5sum; }
+"$DS" files --db "$db" --format json | jq -r '.files[].path' > "$TMP/paths"
+DARKSCOPE_STAGE_BYTES=0 xargs -d '\n' "$DS" ingest --db "$TMP/clean.db" --geoip "$GEO" --quiet -j1 < "$TMP/paths"
+same "... the same segments as the same files ingested in one commit each" <(segs "$db") <(segs "$TMP/clean.db")
 want=$(tshark_frames "$FIX/eth-le-us.pcap")
 got=$("$DS" files --db "$db" --format json | jq --arg p "$FIX/eth-le-us.pcap" '.files[] | select(.path==$p) | .packets')
 check "files lists what is stored ($got packets, tshark $want)" [ "$("$DS" files --db "$db" --format json | jq '.files | length')" = 3 -a "$got" = "$want" ]
@@ -181,28 +194,31 @@ q() { "$DS" top ports --db "$odb" --from 2014-11-01 --to 2014-11-06 --sensor una
 cc=$("$DS" top regions --db "$odb" -n 1 --format json | jq -r '.rows[0].key')
 want=$(q)
 sqlite3 "$odb" "delete from segday where mask = 7; update meta set v = '3' where k = 'schema_version';
+  delete from meta where k like '%_published';
   insert into segment select 3, hour, rows, packets, data from segment where mask = 7"
 got=$(q)
 check "a version 3 store is migrated: its three-way filter finds the same rows ($(wc -l <<<"$got") lines)" \
   [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 2 ]
-check "the migrated store says version 7, has full-mask day rollups, no hours of two dimensions" \
-  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "7 1 0,1,2,4,7" ]
+check "the migrated store says version 8, has full-mask day rollups, no hours of two dimensions" \
+  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "8 1 0,1,2,4,7" ]
 # a version 5 store kept hours of the full mask only: opening it adds the
 # packets of one-dimension masks, and hourly series answer as before
 hourly() { for by in ports regions sensors; do "$DS" series $by --db "$odb" --from 2014-11-01 --to 2014-11-06 --step hour --tz JST --top 10 --format csv; done; }
 want=$(hourly)
-sqlite3 "$odb" "delete from segment where mask <> 7; update meta set v = '5' where k = 'schema_version'"
+sqlite3 "$odb" "delete from segment where mask <> 7; update meta set v = '5' where k = 'schema_version';
+  delete from meta where k like '%_published'"
 got=$(hourly)
 check "a version 5 store is migrated: hourly series as before ($(wc -l <<<"$got") lines)" \
   [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 100 ]
 check "and its hours have the one-dimension masks again" \
-  [ "$(sqlite3 "$odb" 'select group_concat(distinct mask) from segment') $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "0,1,2,4,7 7" ]
+  [ "$(sqlite3 "$odb" 'select group_concat(distinct mask) from segment') $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "0,1,2,4,7 8" ]
 # a version 6 store had no file sizes: its files get none, so every file is
 # digested before it is read (any of them may be one of those)
 want=$("$DS" files --db "$odb" --format csv)
-sqlite3 "$odb" "drop index file_bytes; alter table file drop column bytes; update meta set v = '6' where k = 'schema_version'"
+sqlite3 "$odb" "drop index file_bytes; alter table file drop column bytes; update meta set v = '6' where k = 'schema_version';
+  delete from meta where k like '%_published'"
 check "a version 6 store is migrated: the same files, their sizes unknown" \
-  [ "$("$DS" files --db "$odb" --format csv)" = "$want" -a "$(sqlite3 "$odb" "select count(*) from file where bytes is null") $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "$(sqlite3 "$odb" "select count(*) from file") 7" ]
+  [ "$("$DS" files --db "$odb" --format csv)" = "$want" -a "$(sqlite3 "$odb" "select count(*) from file where bytes is null") $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "$(sqlite3 "$odb" "select count(*) from file") 8" ]
 out=$("$DS" ingest --db "$odb" --geoip "$GEO" -v "$TMP/multi.pcapng.gz" 2>&1)
 check "and a file of any size is digested first there" grep -q "0 taken while reading (a size not stored before), 1 first" <<<"$out"
 check "and file sizes are indexed there (a size is looked up per file ingested)" \
@@ -210,4 +226,4 @@ check "and file sizes are indexed there (a size is looked up per file ingested)"
 sqlite3 "$odb" "update meta set v = '2' where k = 'schema_version'"
 "$DS" top ports --db "$odb" > /dev/null 2> "$TMP/err"; rc=$?
 check "an older store is refused in one line ($(cat "$TMP/err"))" \
-  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 7' '$TMP/err'"
+  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 8' '$TMP/err'"

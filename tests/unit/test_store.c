@@ -9,6 +9,8 @@
 #include "pipeline/writer.h"
 #include "store/segment.h"
 
+#include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static uint32_t mix32(uint64_t x)
@@ -558,6 +560,207 @@ TEST(sqlite_store_merges_and_rolls_back)
 	CHECK_INT(ds_store_open(&st, path), ==, -DS_E_STORE);
 	CHECK(strstr(ds_lasterr(), path) != NULL);
 	unlink(path);
+}
+
+/* What a store's queries see: each hour of [0, 1000) and its packets, then
+ * each day, as "h:p" words (a second connection's view when st is not the
+ * writer's). */
+static void seen(struct ds_store *st, char *out, size_t cap)
+{
+	struct emitted h = {.sorted = 1}, d = {.sorted = 1};
+	CHECK_INT(st->ops->scan(st, DS_DIM_ALL, 0, 1000, 0, record, &h), ==, 0);
+	CHECK_INT(st->ops->scan_days(st, DS_DIM_ALL, 0, 100, 0, record, &d), ==, 0);
+	size_t o = 0;
+	out[0] = 0;
+	for (int i = 0; i < h.n && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "h%d:%llu ", h.hours[i],
+		                      (unsigned long long)h.packets[i]);
+	for (int i = 0; i < d.n && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "d%d:%llu ", d.hours[i] / 24,
+		                      (unsigned long long)d.packets[i]);
+}
+
+/* One number from the store file itself, past the store's interface. */
+static long long raw(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+/* rows a transaction wrote that queries do not see */
+static const char unseen[] =
+        "SELECT (SELECT count(*) FROM segment WHERE mask < 0 OR rowid >"
+        " (SELECT CAST(v AS INTEGER) FROM meta WHERE k = 'segment_published')) +"
+        " (SELECT count(*) FROM segday WHERE mask < 0 OR rowid >"
+        " (SELECT CAST(v AS INTEGER) FROM meta WHERE k = 'segday_published'))";
+
+/* A transaction that commits every few bytes (here after every row) stays
+ * unseen by other connections until its last commit: new hours, an hour
+ * merged with a stored one, a day rolled up again.  Rows of a transaction
+ * that did not end (its process died) or rolled back stay unseen and go with
+ * the next transaction; a second process's transaction waits for the
+ * first's last commit. */
+TEST(sqlite_store_stages_a_transaction_unseen_until_its_commit)
+{
+	setenv("DARKSCOPE_STAGE_BYTES", "1", 1); /* (this test's own process) */
+	const char *path = unit_tmp(".db");
+	struct ds_store *w, *q;
+	char before[1024], during[1024], after[1024], own[1024], want[1024];
+	struct ds_row *rows = make_rows(40);
+	unsigned long long p10 = 0, p20 = 0, p40 = 0; /* packets of the first 10, 20, 40 */
+	for (int i = 0; i < 40; i++)
+		p10 += i < 10 ? rows[i].packets : 0, p20 += i < 20 ? rows[i].packets : 0,
+		        p40 += rows[i].packets;
+	CHECK_INT(ds_store_open(&w, path), ==, 0);
+	CHECK_INT(ds_store_open(&q, path), ==, 0);
+	CHECK_INT(w->ops->begin(w), ==, 0);
+	CHECK_INT(w->ops->put(w, 100, DS_DIM_ALL, rows, 40), ==, 0);
+	CHECK_INT(w->ops->put(w, 101, DS_DIM_ALL, rows, 20), ==, 0);
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, rows, 40), ==, 0);
+	CHECK_INT(w->ops->commit(w), ==, 0);
+	seen(q, before, sizeof before);
+	snprintf(want, sizeof want, "h100:%llu h101:%llu d4:%llu ", p40, p20, p40);
+	CHECK_STR(before, want);
+
+	CHECK_INT(w->ops->begin(w), ==, 0);
+	CHECK_INT(w->ops->put(w, 101, DS_DIM_ALL, rows, 40), ==, 0);   /* merged: staged */
+	CHECK_INT(w->ops->put(w, 200, DS_DIM_ALL, rows, 10), ==, 0);   /* new */
+	CHECK_INT(w->ops->put(w, 200, DS_DIM_ALL, rows, 10), ==, 0);   /* its own, merged */
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, rows, 20), ==, 0); /* again: staged */
+	CHECK_INT(w->ops->put_day(w, 8, DS_DIM_ALL, rows, 10), ==, 0);
+	seen(q, during, sizeof during);
+	CHECK_STR(during, before);
+	seen(w, own, sizeof own); /* the transaction reads its own rows */
+	snprintf(want, sizeof want, "h100:%llu h101:%llu h200:%llu d4:%llu d8:%llu ", p40,
+	         p20 + p40, 2 * p10, p20, p10);
+	CHECK_STR(own, want);
+	CHECK_INT(raw(path, unseen), >=, 4); /* committed in steps, and unseen */
+	CHECK_INT(w->ops->commit(w), ==, 0);
+	seen(q, after, sizeof after);
+	CHECK_STR(after, want);
+	CHECK_INT(raw(path, unseen), ==, 0);
+	CHECK_INT(raw(path, "SELECT count(*) FROM segment"), ==, 3);
+	CHECK_INT(raw(path, "SELECT count(*) FROM segday"), ==, 2);
+
+	/* a process that dies in its transaction, after commits of steps */
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct ds_store *k;
+		if (ds_store_open(&k, path) < 0 || k->ops->begin(k) < 0 ||
+		    k->ops->put(k, 300, DS_DIM_ALL, rows, 40) < 0 ||
+		    k->ops->put(k, 101, DS_DIM_ALL, rows, 40) < 0 ||
+		    k->ops->put_day(k, 12, DS_DIM_ALL, rows, 40) < 0)
+			_exit(1);
+		_exit(0); /* no commit, no close */
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	CHECK_INT(status, ==, 0);
+	seen(q, during, sizeof during);
+	CHECK_STR(during, after);
+	CHECK_INT(raw(path, unseen), >=, 3);
+	CHECK_INT(w->ops->begin(w), ==, 0); /* the next transaction clears them */
+	CHECK_INT(w->ops->commit(w), ==, 0);
+	CHECK_INT(raw(path, unseen), ==, 0);
+	seen(q, during, sizeof during);
+	CHECK_STR(during, after);
+
+	/* one that rolls back after commits of steps */
+	CHECK_INT(w->ops->begin(w), ==, 0);
+	CHECK_INT(w->ops->put(w, 400, DS_DIM_ALL, rows, 40), ==, 0);
+	CHECK_INT(w->ops->put(w, 100, DS_DIM_ALL, rows, 40), ==, 0);
+	CHECK_INT(raw(path, unseen), >=, 2);
+	CHECK_INT(w->ops->rollback(w), ==, 0);
+	CHECK_INT(raw(path, unseen), ==, 0);
+	seen(q, during, sizeof during);
+	CHECK_STR(during, after);
+
+	/* another process's transaction waits for this one's last commit (the
+	 * process is made first: a transaction has a thread, which a fork would
+	 * not take along, holding what it holds) */
+	int go[2];
+	CHECK_INT(pipe(go), ==, 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct ds_store *k;
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1 || ds_store_open(&k, path) < 0 ||
+		    k->ops->begin(k) < 0 || k->ops->put(k, 600, DS_DIM_ALL, rows, 5) < 0 ||
+		    k->ops->commit(k) < 0)
+			_exit(1);
+		k->ops->close(k);
+		_exit(0);
+	}
+	close(go[0]);
+	CHECK_INT(w->ops->begin(w), ==, 0);
+	CHECK_INT(w->ops->put(w, 500, DS_DIM_ALL, rows, 5), ==, 0);
+	CHECK_INT(write(go[1], "g", 1), ==, 1);
+	close(go[1]);
+	usleep(300 * 1000);
+	CHECK_INT(waitpid(pid, &status, WNOHANG), ==, 0); /* still waiting */
+	CHECK_INT(w->ops->put(w, 501, DS_DIM_ALL, rows, 5), ==, 0);
+	CHECK_INT(w->ops->commit(w), ==, 0);
+	waitpid(pid, &status, 0);
+	CHECK_INT(status, ==, 0);
+	seen(q, during, sizeof during);
+	unsigned long long p5 = 0;
+	for (int i = 0; i < 5; i++)
+		p5 += rows[i].packets;
+	snprintf(want, sizeof want, "h500:%llu h501:%llu h600:%llu ", p5, p5, p5);
+	CHECK(strstr(during, want) != NULL);
+	CHECK_INT(raw(path, unseen), ==, 0);
+
+	w->ops->close(w);
+	q->ops->close(q);
+	ds_rows_free(rows, 40);
+}
+
+/* A store of schema 7 (no rows published: all of them are the store's) is
+ * migrated to 8 with every row published, and answers as before. */
+TEST(sqlite_store_of_schema_7_publishes_its_rows)
+{
+	const char *path = unit_tmp(".db");
+	struct ds_store *st;
+	char before[1024], after[1024];
+	struct ds_row *rows = make_rows(30);
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 30), ==, 0);
+	CHECK_INT(st->ops->put(st, 130, DS_DIM_ALL, rows, 30), ==, 0);
+	CHECK_INT(st->ops->put_day(st, 4, DS_DIM_ALL, rows, 30), ==, 0);
+	CHECK_INT(st->ops->put_day(st, 5, DS_DIM_ALL, rows, 30), ==, 0);
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	seen(st, before, sizeof before);
+	st->ops->close(st);
+	sqlite3 *db;
+	CHECK_INT(sqlite3_open(path, &db), ==, SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db,
+	                       "DELETE FROM meta WHERE k LIKE '%_published';"
+	                       "UPDATE meta SET v = '7' WHERE k = 'schema_version'",
+	                       NULL, NULL, NULL),
+	          ==, SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	seen(st, after, sizeof after);
+	CHECK_STR(after, before);
+	CHECK_INT(raw(path, "SELECT v FROM meta WHERE k = 'schema_version'"), ==, 8);
+	CHECK_INT(raw(path, "SELECT v FROM meta WHERE k = 'segment_published'"), ==,
+	          raw(path, "SELECT max(rowid) FROM segment"));
+	CHECK_INT(raw(path, unseen), ==, 0);
+	st->ops->close(st);
+	ds_rows_free(rows, 30);
 }
 
 /* Hour `hour` of reader r for the store writer: two rows with a source each. */
