@@ -27,9 +27,10 @@ struct sq {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *ins, *scan, *insday, *scanday;
-	/* a transaction's own reads: its rows too, its staged row of an hour or
-	 * day where it has one (see staging) */
-	sqlite3_stmt *getw, *dayw, *scanw, *scandayw;
+	/* a transaction's own reads, which see its rows too: one row of a mask
+	 * (getw, dayw), and scans of a mask (scanown, scandayown) or, while it
+	 * stages, of its staged rows merged with the others (scanw, scandayw) */
+	sqlite3_stmt *getw, *dayw, *scanw, *scandayw, *scanown, *scandayown;
 	struct ds_buf enc;
 	double wait_from; /* when begin() found the store locked */
 	int said;         /* ... and said it waits */
@@ -127,6 +128,8 @@ static void sq_close(struct ds_store *b)
 	sqlite3_finalize(s->dayw);
 	sqlite3_finalize(s->scanw);
 	sqlite3_finalize(s->scandayw);
+	sqlite3_finalize(s->scanown);
+	sqlite3_finalize(s->scandayown);
 	checkpoint_stop(s);
 	sqlite3_close(s->db);
 	if (s->lockfd >= 0)
@@ -381,29 +384,35 @@ static int sq_open(struct ds_store **out, const char *uri)
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segday VALUES(?1,?2,?3,?4,?5)", -1,
 	                       &s->insday, NULL) ||
 	    sqlite3_prepare_v2(s->db, scan_day, -1, &s->scanday, NULL) ||
-	    /* a transaction's own: its staged row (mask ?3 / ?4 = -1 - mask)
-	     * first where it has one */
-	    sqlite3_prepare_v2(
-	            s->db,
-	            s->rowid ? "SELECT data, mask, rowid FROM segment WHERE mask IN (?1, ?3)"
-	                       " AND hour=?2 ORDER BY mask LIMIT 1"
-	                     : "SELECT data, mask, 0 FROM segment WHERE mask IN (?1, ?3)"
-	                       " AND hour=?2 ORDER BY mask LIMIT 1",
-	            -1, &s->getw, NULL) ||
+	    /* a transaction's own (staged masks are -1 - mask: ?4); a merge of
+	     * two scans in order, not a sort, which would copy every blob */
 	    sqlite3_prepare_v2(s->db,
-	                       s->rowid ? "SELECT mask, rowid FROM segday WHERE mask IN (?1, ?3)"
-	                                  " AND day=?2 ORDER BY mask LIMIT 1"
-	                                : "SELECT mask, 0 FROM segday WHERE mask IN (?1, ?3)"
-	                                  " AND day=?2 ORDER BY mask LIMIT 1",
+	                       s->rowid
+	                               ? "SELECT data, rowid FROM segment WHERE mask=?1 AND hour=?2"
+	                               : "SELECT data, 0 FROM segment WHERE mask=?1 AND hour=?2",
+	                       -1, &s->getw, NULL) ||
+	    sqlite3_prepare_v2(s->db,
+	                       s->rowid ? "SELECT rowid FROM segday WHERE mask=?1 AND day=?2"
+	                                : "SELECT 0 FROM segday WHERE mask=?1 AND day=?2",
 	                       -1, &s->dayw, NULL) ||
 	    sqlite3_prepare_v2(s->db,
-	                       "SELECT hour, data FROM segment WHERE mask IN (?1, ?4) AND hour>=?2"
-	                       " AND hour<?3 ORDER BY hour, mask",
+	                       "SELECT hour, data, 0 FROM segment WHERE mask=?4 AND hour>=?2 AND"
+	                       " hour<?3 UNION ALL SELECT hour, data, 1 FROM segment WHERE mask=?1"
+	                       " AND hour>=?2 AND hour<?3 ORDER BY 1, 3",
 	                       -1, &s->scanw, NULL) ||
 	    sqlite3_prepare_v2(s->db,
-	                       "SELECT day, data FROM segday WHERE mask IN (?1, ?4) AND day>=?2"
-	                       " AND day<?3 ORDER BY day, mask",
-	                       -1, &s->scandayw, NULL)) {
+	                       "SELECT day, data, 0 FROM segday WHERE mask=?4 AND day>=?2 AND"
+	                       " day<?3 UNION ALL SELECT day, data, 1 FROM segday WHERE mask=?1"
+	                       " AND day>=?2 AND day<?3 ORDER BY 1, 3",
+	                       -1, &s->scandayw, NULL) ||
+	    sqlite3_prepare_v2(s->db,
+	                       "SELECT hour, data FROM segment WHERE mask=?1 AND hour>=?2 AND"
+	                       " hour<?3 ORDER BY hour",
+	                       -1, &s->scanown, NULL) ||
+	    sqlite3_prepare_v2(s->db,
+	                       "SELECT day, data FROM segday WHERE mask=?1 AND day>=?2 AND day<?3"
+	                       " ORDER BY day",
+	                       -1, &s->scandayown, NULL)) {
 		rc = sqerr(s, "preparing statements");
 		goto err;
 	}
@@ -874,22 +883,52 @@ static int write_mask(const struct sq *s, unsigned dims, int found, int m, int64
 	return (int)dims;
 }
 
+/* Look up the row of (mask, at) with q (getw or dayw): 1 and its rowid in
+ * *id, its segment decoded into *old when old is given; 0 when there is none. */
+static int probe(struct sq *s, sqlite3_stmt *q, int mask, int32_t at, unsigned dims,
+                 struct ds_seg *old, int64_t *id)
+{
+	int rc = 0;
+	sqlite3_bind_int(q, 1, mask);
+	sqlite3_bind_int(q, 2, at);
+	int st = sqlite3_step(q);
+	if (st == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, old ? 1 : 0);
+		rc = old ? ds_seg_decode(sqlite3_column_blob(q, 0),
+		                         (size_t)sqlite3_column_bytes(q, 0), dims, 1, old)
+		         : 0;
+		rc = rc < 0 ? rc : 1;
+	} else if (st != SQLITE_DONE) {
+		rc = sqerr(s, "reading segment");
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+/* The row a transaction has of dims at `at`, its staged one first while it
+ * stages: 1 with its mask in *m (and *old, *id as probe gives them), or 0. */
+static int own_row(struct sq *s, sqlite3_stmt *q, unsigned dims, int32_t at, struct ds_seg *old,
+                   int *m, int64_t *id)
+{
+	int rc;
+	*m = staged_mask(dims);
+	if (s->staging && (rc = probe(s, q, *m, at, dims, old, id)) != 0)
+		return rc;
+	*m = (int)dims;
+	return probe(s, q, *m, at, dims, old, id);
+}
+
 static int sq_put_day(struct ds_store *b, int32_t day, unsigned dims, const struct ds_row *rows,
                       size_t n)
 {
 	struct sq *s = (struct sq *)b;
-	int rc = 0;
-	sqlite3_bind_int(s->dayw, 1, (int)dims);
-	sqlite3_bind_int(s->dayw, 2, day);
-	sqlite3_bind_int(s->dayw, 3, staged_mask(dims));
-	int st = sqlite3_step(s->dayw), mask = (int)dims;
-	if (st == SQLITE_ROW)
-		mask = write_mask(s, dims, 1, sqlite3_column_int(s->dayw, 0),
-		                  sqlite3_column_int64(s->dayw, 1), s->pub_day);
-	else if (st != SQLITE_DONE)
-		rc = sqerr(s, "reading day");
-	sqlite3_reset(s->dayw);
-	return rc < 0 ? rc : write_seg(s, s->insday, mask, day, dims, rows, n);
+	int m;
+	int64_t id = 0;
+	int found = own_row(s, s->dayw, dims, day, NULL, &m, &id);
+	if (found < 0)
+		return found;
+	return write_seg(s, s->insday, write_mask(s, dims, found, m, id, s->pub_day), day, dims,
+	                 rows, n);
 }
 
 static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct ds_row *rows,
@@ -899,24 +938,14 @@ static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct 
 	struct ds_row *merged = NULL;
 	struct ds_seg old = {0};
 	long nm = 0;
-	int rc = 0, mask = (int)dims;
-	sqlite3_bind_int(s->getw, 1, (int)dims);
-	sqlite3_bind_int(s->getw, 2, hour);
-	sqlite3_bind_int(s->getw, 3, staged_mask(dims));
-	int st = sqlite3_step(s->getw);
-	if (st == SQLITE_ROW) {
-		mask = write_mask(s, dims, 1, sqlite3_column_int(s->getw, 1),
-		                  sqlite3_column_int64(s->getw, 2), s->pub_seg);
-		rc = ds_seg_decode(sqlite3_column_blob(s->getw, 0),
-		                   (size_t)sqlite3_column_bytes(s->getw, 0), dims, 1, &old);
-		if (rc == 0) {
-			nm = ds_seg_merge(rows, n, old.rows, old.n, &merged);
-			rc = nm < 0 ? (int)nm : 0;
-		}
-	} else if (st != SQLITE_DONE) {
-		rc = sqerr(s, "reading segment");
+	int m;
+	int64_t id = 0;
+	int rc = own_row(s, s->getw, dims, hour, &old, &m, &id);
+	int mask = write_mask(s, dims, rc > 0, m, id, s->pub_seg);
+	if (rc > 0) {
+		nm = ds_seg_merge(rows, n, old.rows, old.n, &merged);
+		rc = nm < 0 ? (int)nm : 0;
 	}
-	sqlite3_reset(s->getw);
 	if (rc < 0)
 		goto out;
 	const struct ds_row *w = merged ? merged : rows;
@@ -967,16 +996,16 @@ static int sq_scan(struct ds_store *b, unsigned dims, int32_t h0, int32_t h1, in
                    ds_scan_fn fn, void *ctx)
 {
 	struct sq *s = (struct sq *)b;
-	return scan_with(s, s->in_txn ? s->scanw : s->scan, 1, dims, h0, h1, with_sketches, fn,
-	                 ctx);
+	sqlite3_stmt *q = !s->in_txn ? s->scan : s->staging ? s->scanw : s->scanown;
+	return scan_with(s, q, 1, dims, h0, h1, with_sketches, fn, ctx);
 }
 
 static int sq_scan_days(struct ds_store *b, unsigned dims, int32_t d0, int32_t d1,
                         int with_sketches, ds_scan_fn fn, void *ctx)
 {
 	struct sq *s = (struct sq *)b;
-	return scan_with(s, s->in_txn ? s->scandayw : s->scanday, 24, dims, d0, d1, with_sketches,
-	                 fn, ctx);
+	sqlite3_stmt *q = !s->in_txn ? s->scanday : s->staging ? s->scandayw : s->scandayown;
+	return scan_with(s, q, 24, dims, d0, d1, with_sketches, fn, ctx);
 }
 
 static int sq_span(struct ds_store *b, int32_t *first, int32_t *last)

@@ -1,6 +1,7 @@
 /* unit.c - runs every registered test in a child process with a timeout. */
 #include "unit.h"
 
+#include <glob.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +33,21 @@ const char *unit_tmp(const char *suffix)
 	return b;
 }
 
+/* Remove the files unit_tmp named in test process pid (and the files a
+ * store or a capture writer made beside them: -wal, -shm, -ingest). */
+static void tmp_clean(pid_t pid)
+{
+	char pat[300];
+	glob_t g;
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(pat, sizeof pat, "%s/ds-unit-%d-*", dir, (int)pid);
+	if (glob(pat, 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		unlink(g.gl_pathv[i]);
+	globfree(&g);
+}
+
 int main(int argc, char **argv)
 {
 	int pass = 0, fail = 0;
@@ -47,6 +63,7 @@ int main(int argc, char **argv)
 		}
 		int st = 0;
 		waitpid(pid, &st, 0);
+		tmp_clean(pid);
 		int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 		if (ok) {
 			pass++;
