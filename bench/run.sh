@@ -81,6 +81,27 @@ best taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" > "$OUT/t";
 echo "one file:  $tp s = $(rate "$packets" "$tp") Mpps; / libpcap loop: $(awk -v a="$t_loop" -v b="$tp" 'BEGIN {printf "%.2f", a / b}')x, / nfpcapd: $(awk -v a="$t_nf" -v b="$tp" 'BEGIN {printf "%.2f", a / b}')x"
 best taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half" > "$OUT/t"; tp2=$(cat "$OUT/t")
 echo "two files: $tp2 s = $(rate $p2 "$tp2") Mpps; -j2 on both cores: $(awk -v a="$tp2" -v b="$t2" 'BEGIN {printf "%.2f", a / b}')x one core"
+# The ratio above sets two blocks of runs minutes apart against each other,
+# and this machine's speed drifts by more than the margin in that time: the
+# same two ingests again, turn by turn (one core, then both), PAIRS times.
+pa=999999 pb=999999 each=""
+for _ in $(seq "${PAIRS:-5}"); do
+  for m in one both; do
+    eval "$BEFORE"; cat $WARM > /dev/null
+    if [ $m = one ]; then
+      /usr/bin/time -o "$OUT/time" -f %e taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half" >/dev/null 2>&1
+      a=$(cat "$OUT/time")
+    else
+      /usr/bin/time -o "$OUT/time" -f %e $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$cap" "$half" >/dev/null 2>&1
+      b=$(cat "$OUT/time")
+    fi
+  done
+  each="$each $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}')"
+  pa=$(awk -v x="$a" -v y="$pa" 'BEGIN {print (x < y) ? x : y}')
+  pb=$(awk -v x="$b" -v y="$pb" 'BEGIN {print (x < y) ? x : y}')
+done
+med=$(tr ' ' '\n' <<<"$each" | sed '/^$/d' | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+echo "two files turn by turn: one core $pa s, both cores $pb s (best of ${PAIRS:-5} each): $(awk -v a="$pa" -v b="$pb" 'BEGIN {printf "%.2f", a / b}')x; pair by pair:$each (median ${med}x)"
 
 echo
 echo "## sources interleaved (synth --sweep 1: no runs of packets from one source, as a"
