@@ -43,6 +43,7 @@ struct sq {
 	int staging;              /* in a transaction that commits in steps */
 	size_t unsaved;           /* bytes of segments since the last commit */
 	unsigned steps;           /* commits before the last, for -v */
+	long pause_ms;            /* tests: a pause after each step's commit */
 	int lockfd;               /* the ingest lock, held from begin to commit */
 	struct checkpointer *ck;  /* the thread checkpointing the steps */
 };
@@ -562,6 +563,8 @@ static size_t stage_step(struct sq *s)
 		         strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
 		sqlite3_finalize(st);
 	}
+	const char *pause = getenv("DARKSCOPE_STAGE_PAUSE_MS"); /* tests only: see store.sh */
+	s->pause_ms = pause ? strtol(pause, NULL, 10) : 0;
 	const char *env = getenv("DARKSCOPE_STAGE_BYTES"); /* for tests: 0 = never */
 	size_t step = env && *env ? (size_t)strtoull(env, NULL, 10) : other_cpu() ? STAGE_STEP : 0;
 	return s->rowid && s->wal ? step : 0;
@@ -618,6 +621,10 @@ static int stage_step_done(struct sq *s, size_t bytes)
 		return 0;
 	s->unsaved = 0;
 	int rc = exec(s, "COMMIT");
+	if (rc == 0 && s->pause_ms > 0) { /* (widens the gap the ingest lock covers) */
+		struct timespec ts = {s->pause_ms / 1000, s->pause_ms % 1000 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
 	if (rc == 0)
 		rc = exec(s, "BEGIN IMMEDIATE");
 	if (rc < 0)

@@ -124,6 +124,24 @@ out=$("$DS" ingest --db "$TMP/e.db" --geoip "$GEO" -v -j4 --split 1M "$big" 2>&1
 check "one file of 3 days read in 4 parts: 3 built ($(grep -o '[0-9]* built' <<<"$out"))" \
   eval 'grep -q "4 readers" <<<"$out" && grep -q "(3 built)" <<<"$out"'
 
+# two ingest processes at once, each committing in steps: the second waits
+# for the first's last commit. Between two steps the first holds no SQLite
+# lock; only the ingest lock keeps the second from starting there and taking
+# the first's unpublished rows for left over. DARKSCOPE_STAGE_PAUSE_MS
+# widens that gap (microseconds otherwise) so that the second would fall in
+# it: without the lock, the first's rows go and the segments differ.
+stage="DARKSCOPE_STAGE_BYTES=262144 DARKSCOPE_STAGE_PAUSE_MS=40"
+env $stage "$DS" ingest --db "$TMP/p.db" --geoip "$GEO" --quiet "$big" 2> "$TMP/p1" & p1=$!
+for _ in $(seq 200); do [ "$(unseen "$TMP/p.db" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.05; done
+left=$(unseen "$TMP/p.db")
+env $stage "$DS" ingest --db "$TMP/p.db" --geoip "$GEO" --quiet "$big2" 2> "$TMP/p2"; rc2=$?
+wait $p1; rc1=$?
+"$DS" ingest --db "$TMP/q.db" --geoip "$GEO" --quiet -j1 "$big" "$big2"
+check "two ingest processes at once (status $rc1, $rc2), the second started amid the first's steps ($left rows unseen)" \
+  eval '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ "$left" -gt 0 ]'
+same "... and the store holds the same segments as the two files one after the other" \
+  <(segs "$TMP/p.db") <(segs "$TMP/q.db")
+
 # an ingest while another process writes the store waits for it, however
 # long (it gave up after 10 s), and says so
 sqlite3 "$cdb" "BEGIN IMMEDIATE;" ".shell sleep 11" "COMMIT;" & lock=$!
