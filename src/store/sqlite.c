@@ -341,7 +341,7 @@ static void writes_done(struct sq *s)
 		        ds_elapsed() - s->wait_from);
 }
 
-static size_t stage_step(struct sq *s);
+static void stage_setup(struct sq *s);
 
 static int sq_open(struct ds_store **out, const char *uri)
 {
@@ -424,7 +424,7 @@ static int sq_open(struct ds_store **out, const char *uri)
 	    (have == 0 && (rc = exec(s, size_index)) < 0))
 		goto err;
 	writes_done(s);
-	s->step = stage_step(s);
+	stage_setup(s);
 	*out = &s->base;
 	return 0;
 err:
@@ -495,34 +495,34 @@ static void *checkpoint_run(void *arg)
 	return NULL;
 }
 
+/* A checkpointer on a connection of its own to s's store, or NULL. */
+static struct checkpointer *checkpoint_start(const struct sq *s)
+{
+	struct checkpointer *ck = calloc(1, sizeof *ck);
+	if (!ck)
+		return NULL;
+	pthread_mutex_init(&ck->mu, NULL);
+	pthread_cond_init(&ck->cv, NULL);
+	if (sqlite3_open_v2(s->path, &ck->db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+	    /* (a connection finds the WAL on its first read) */
+	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) ==
+	            SQLITE_OK &&
+	    pthread_create(&ck->tid, NULL, checkpoint_run, ck) == 0)
+		return ck;
+	pthread_mutex_destroy(&ck->mu);
+	pthread_cond_destroy(&ck->cv);
+	sqlite3_close(ck->db);
+	free(ck);
+	return NULL;
+}
+
 /* Ask the checkpointer (started on first use) to checkpoint what is
  * committed.  Without one (it cannot be started) the frames wait for the
  * last commit's checkpoint. */
 static void checkpoint_kick(struct sq *s)
 {
-	if (!s->ck) {
-		struct checkpointer *ck = calloc(1, sizeof *ck);
-		if (!ck)
-			return;
-		if (sqlite3_open_v2(s->path, &ck->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-		    /* (a connection finds the WAL on its first read) */
-		    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) !=
-		            SQLITE_OK) {
-			sqlite3_close(ck->db);
-			free(ck);
-			return;
-		}
-		pthread_mutex_init(&ck->mu, NULL);
-		pthread_cond_init(&ck->cv, NULL);
-		if (pthread_create(&ck->tid, NULL, checkpoint_run, ck) != 0) {
-			pthread_mutex_destroy(&ck->mu);
-			pthread_cond_destroy(&ck->cv);
-			sqlite3_close(ck->db);
-			free(ck);
-			return;
-		}
-		s->ck = ck;
-	}
+	if (!s->ck && !(s->ck = checkpoint_start(s)))
+		return;
 	pthread_mutex_lock(&s->ck->mu);
 	s->ck->kicks++;
 	pthread_cond_signal(&s->ck->cv);
@@ -554,8 +554,9 @@ static int other_cpu(void)
 	return sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) > 1;
 }
 
-/* Decide at open whether this store's transactions are staged. */
-static size_t stage_step(struct sq *s)
+/* Decide at open whether this store's transactions commit in steps (step,
+ * and wal, pause_ms with it). */
+static void stage_setup(struct sq *s)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
@@ -567,7 +568,7 @@ static size_t stage_step(struct sq *s)
 	s->pause_ms = pause ? strtol(pause, NULL, 10) : 0;
 	const char *env = getenv("DARKSCOPE_STAGE_BYTES"); /* for tests: 0 = never */
 	size_t step = env && *env ? (size_t)strtoull(env, NULL, 10) : other_cpu() ? STAGE_STEP : 0;
-	return s->rowid && s->wal ? step : 0;
+	s->step = s->rowid && s->wal ? step : 0;
 }
 
 /* Take the ingest lock (waiting for another process's transaction, as
