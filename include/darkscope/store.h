@@ -97,6 +97,8 @@ int ds_day_read(struct ds_store *s, int32_t day, struct ds_day **out);
 int ds_day_build(struct ds_day *d);
 int ds_day_write(struct ds_store *s, const struct ds_day *d);
 void ds_day_free(struct ds_day *d);
+/* The rows ds_day_build made for mask dims (NULL and 0 before it). */
+void ds_day_rows(const struct ds_day *d, unsigned dims, const struct ds_row **rows, size_t *n);
 
 /* Visit [h0, h1) of mask dims: whole UTC days from the day rollups of dims
  * when use_days, the hours at either end (and everything otherwise) as the

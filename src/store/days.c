@@ -174,6 +174,12 @@ int ds_day_write(struct ds_store *s, const struct ds_day *d)
 	return rc;
 }
 
+void ds_day_rows(const struct ds_day *d, unsigned dims, const struct ds_row **rows, size_t *n)
+{
+	*rows = dims == DS_DIM_ALL ? d->out : d->r.rows[dims];
+	*n = dims == DS_DIM_ALL ? d->nout : d->r.n[dims];
+}
+
 void ds_day_free(struct ds_day *d)
 {
 	if (!d)
