@@ -122,6 +122,9 @@ struct ds_union {
 	uint32_t *hs;
 	size_t cap;
 	uint8_t *reg;
+	uint32_t *set; /* counts distinct hashes, up to DS_SPARSE_MAX */
+	int sound;     /* set by the caller: the encodings were written here
+	                  (ds_sketch_encode, a union): a lone one is copied unread */
 };
 int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union *u,
                     struct ds_buf *enc);
@@ -131,13 +134,18 @@ void ds_union_free(struct ds_union *u);
  * ignored) from rows of the full mask, sorted by key, computed together.
  * Each input row's sketch is in memory (sk) or encoded (enc, as a store
  * scan gives it).  rows[d] carry encoded sketches (enc) that point into
- * enc[d].  Free with ds_rollups_free. */
+ * enc[d].  With DS_ROLLUP_SOUND in flags, the input's encodings are taken as
+ * written by this program (a union's output) and not checked where they are
+ * only copied; without it, a corrupt one fails the rollup.  Free with
+ * ds_rollups_free. */
 struct ds_rollups {
 	struct ds_row *rows[DS_NMASKS];
 	size_t n[DS_NMASKS];
 	struct ds_buf enc[DS_NMASKS];
 };
-int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out);
+#define DS_ROLLUP_SOUND 1u
+int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, unsigned flags,
+              struct ds_rollups *out);
 void ds_rollups_free(struct ds_rollups *r);
 
 /* rows (of the full mask, sorted by key) summed by their keys masked to

@@ -109,6 +109,7 @@ void ds_union_free(struct ds_union *u)
 {
 	free(u->hs);
 	free(u->reg);
+	free(u->set);
 	memset(u, 0, sizeof *u);
 }
 
@@ -121,10 +122,9 @@ static int union_regs(const struct ds_row *const *rows, size_t k, struct ds_unio
 		int rc;
 		if (hashes_open(&it, rows[i]) < 0)
 			return -1;
-		if (it.reg) {
+		if (it.reg) { /* (stored whatever it is: the loop vectorises) */
 			for (size_t r = 0; r < NREG; r++)
-				if (u->reg[r] < it.reg[r])
-					u->reg[r] = it.reg[r];
+				u->reg[r] = u->reg[r] < it.reg[r] ? it.reg[r] : u->reg[r];
 			continue;
 		}
 		while ((rc = hashes_next(&it, &h)) == 1)
@@ -158,7 +158,7 @@ static long sparse_list(const struct hashes *it, uint32_t *hs, const uint8_t **s
  * the registers) is copied as it is, which is what decoding and encoding it
  * again would give.  1 when done, 0 when the general path must do it (a
  * list longer than a sparse sketch holds), -1 when corrupt. */
-static int union_one(const struct ds_row *r, struct ds_buf *enc)
+static int union_one(const struct ds_row *r, int sound, struct ds_buf *enc)
 {
 	if (!r->enc)
 		return ds_sketch_encode(&r->sk, enc) < 0 ? -1 : 1;
@@ -169,7 +169,7 @@ static int union_one(const struct ds_row *r, struct ds_buf *enc)
 		const uint8_t *stop;
 		if (it.left > DS_SPARSE_MAX)
 			return 0;
-		if (sparse_list(&it, NULL, &stop) < 0 || stop != it.end)
+		if (!sound && (sparse_list(&it, NULL, &stop) < 0 || stop != it.end))
 			return -1;
 	}
 	return ds_buf_put(enc, r->enc, r->enclen) < 0 ? -1 : 1;
@@ -233,11 +233,54 @@ static uint32_t *merge_runs(uint32_t *a, uint32_t *tmp, size_t *at, size_t k, si
 	return a;
 }
 
+#define SET_SLOTS (4 * (size_t)DS_SPARSE_MAX) /* a power of two */
+
+/* Keep the distinct hashes of hs[0..m) in hs (in no order) and return how
+ * many, or -1, hs untouched, as soon as more than DS_SPARSE_MAX are seen:
+ * the union is registers then, which need neither a sort nor the rest. */
+static long distinct_upto(struct ds_union *u, size_t m)
+{
+	if (!u->set && !(u->set = malloc(SET_SLOTS * sizeof *u->set)))
+		return ds_fail(DS_E_NOMEM, "out of memory"), -2;
+	memset(u->set, 0, SET_SLOTS * sizeof *u->set);
+	size_t nd = 0, zero = 0; /* (0 marks a free slot: a hash of 0 is counted apart) */
+	for (size_t i = 0; i < m; i++) {
+		uint32_t h = u->hs[i];
+		size_t j = h >> (32 - __builtin_ctzll(SET_SLOTS));
+		if (!h) {
+			nd += !zero, zero = 1;
+		} else {
+			for (; u->set[j] && u->set[j] != h; j = (j + 1) & (SET_SLOTS - 1))
+				;
+			nd += !u->set[j];
+			u->set[j] = h;
+		}
+		if (nd > DS_SPARSE_MAX)
+			return -1;
+	}
+	size_t k = 0;
+	if (zero)
+		u->hs[k++] = 0;
+	for (size_t j = 0; j < SET_SLOTS; j++)
+		if (u->set[j])
+			u->hs[k++] = u->set[j];
+	return (long)k;
+}
+
+/* Registers from hs[0..m): the union of sparse sketches holding them. */
+static int regs_of(struct ds_union *u, const uint32_t *hs, size_t m, struct ds_buf *enc)
+{
+	memset(u->reg, 0, NREG);
+	for (size_t i = 0; i < m; i++)
+		ds_sketch_reg_add(u->reg, hs[i]);
+	return ds_sketch_encode_regs(u->reg, enc);
+}
+
 int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union *u,
                     struct ds_buf *enc)
 {
 	if (k == 1) {
-		int one = union_one(rows[0], enc);
+		int one = union_one(rows[0], u->sound, enc);
 		if (one != 0)
 			return one < 0 ? ds_fail(DS_E_STORE, "corrupt sketch") : 0;
 	}
@@ -298,6 +341,13 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 			at[k] = m;
 			hs = merge_runs(u->hs, u->hs + u->cap, at, k, &m);
 		} else if (m > 1) {
+			/* more than a sparse sketch holds: counted only that far */
+			long d = m > DS_SPARSE_MAX ? distinct_upto(u, m) : (long)m;
+			if (d == -2)
+				return -DS_E_NOMEM;
+			if (d == -1)
+				return regs_of(u, hs, m, enc);
+			m = (size_t)d;
 			ds_radix_sort32(u->hs, u->hs + u->cap, m);
 			size_t w = 0;
 			for (size_t i = 0; i < m; i++)
@@ -307,6 +357,7 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 		}
 		if (m <= DS_SPARSE_MAX)
 			return ds_sketch_encode_sorted(hs, m, enc);
+		return regs_of(u, hs, m, enc); /* the merged hashes, not decoded again */
 	}
 	memset(u->reg, 0, NREG);
 	return union_regs(rows, k, u, enc) < 0 ? ds_fail(DS_E_STORE, "corrupt sketch") : 0;
@@ -335,14 +386,21 @@ static long one_mask(const struct ds_row *rows, size_t n, unsigned from, unsigne
 	size_t ng = 0;
 	for (size_t i = 0; i < n; i++)
 		ng += i == 0 || kv[i].key != kv[i - 1].key;
-	/* as many rows as groups: a coarse mask has far fewer than its input */
-	struct ds_row *out = *outp = calloc(ng + 1, sizeof *out);
+	/* as many rows as groups: a coarse mask has far fewer than its input
+	 * (each set whole below: not zeroed first) */
+	struct ds_row *out = *outp = malloc((ng + 1) * sizeof *out);
 	if (!out)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	for (size_t i = 0, g = 0; i < n; g++) {
 		size_t j = i;
 		uint64_t packets = 0;
 		for (; j < n && kv[j].key == kv[i].key; j++) {
+			/* rows taken out of order (the sort) are fetched ahead: the
+			 * row some rows on, the sketch of one nearer */
+			if (j + 16 < n)
+				__builtin_prefetch(&rows[kv[j + 16].val]);
+			if (j + 8 < n)
+				__builtin_prefetch(rows[kv[j + 8].val].enc);
 			members[j - i] = &rows[kv[j].val];
 			packets += rows[kv[j].val].packets;
 		}
@@ -380,7 +438,8 @@ static const unsigned ROLLUP_FROM[DS_DIM_ALL] = {
         [DS_DIM_SENSOR | DS_DIM_CC] = DS_DIM_ALL,
 };
 
-int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rollups *out)
+int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, unsigned flags,
+              struct ds_rollups *out)
 {
 	memset(out, 0, sizeof *out);
 	unsigned need = masks & DS_COARSE_MASKS; /* and the masks they come from */
@@ -399,6 +458,7 @@ int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, struct ds_rol
 			continue;
 		const struct ds_row *src = f == DS_DIM_ALL ? rows : out->rows[f];
 		size_t nsrc = f == DS_DIM_ALL ? n : out->n[f];
+		u.sound = f != DS_DIM_ALL || (flags & DS_ROLLUP_SOUND); /* (ours, or said so) */
 		long k = one_mask(src, nsrc, f, d, kv, kvtmp, members, &u, &out->rows[d],
 		                  &out->enc[d]);
 		if (k < 0) {

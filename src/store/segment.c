@@ -195,7 +195,7 @@ int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, int with_sketc
 		goto corrupt;
 	if (p != end || count > rlen)
 		goto corrupt;
-	seg->rows = calloc(count ? count : 1, sizeof *seg->rows);
+	seg->rows = malloc((count ? count : 1) * sizeof *seg->rows); /* (each set whole below) */
 	if (!seg->rows) {
 		ds_seg_free(seg);
 		return ds_fail(DS_E_NOMEM, "out of memory");
@@ -203,19 +203,19 @@ int ds_seg_decode(const uint8_t *blob, size_t len, unsigned dims, int with_sketc
 	const uint8_t *rp = seg->r, *rend = seg->r + rlen;
 	size_t soff = 0;
 	for (uint64_t i = 0; i < count; i++) {
-		struct ds_row *r = &seg->rows[i];
+		uint64_t packets;
 		if (ds_getv(&rp, rend, &v) < 0 || (i > 0 && v == 0))
 			goto corrupt;
 		key += v;
-		r->key = key;
-		if (ds_getv(&rp, rend, &r->packets) < 0 || ds_getv(&rp, rend, &v) < 0)
+		if (ds_getv(&rp, rend, &packets) < 0 || ds_getv(&rp, rend, &v) < 0)
 			goto corrupt;
+		seg->rows[i] = (struct ds_row){.key = key, .packets = packets};
 		if (with_sketches) {
 			/* bounds only: a sketch is validated when it is merged */
 			if (v > slen - soff)
 				goto corrupt;
-			r->enc = seg->s + soff;
-			r->enclen = (size_t)v;
+			seg->rows[i].enc = seg->s + soff;
+			seg->rows[i].enclen = (size_t)v;
 			soff += (size_t)v;
 		}
 	}

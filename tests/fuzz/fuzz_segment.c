@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* rollups, as the hours of the full mask give them */
 	struct ds_rollups r;
-	if (dims == DS_DIM_ALL && ds_rollup(seg.rows, seg.n, DS_COARSE_MASKS, &r) == 0)
+	if (dims == DS_DIM_ALL && ds_rollup(seg.rows, seg.n, DS_COARSE_MASKS, 0, &r) == 0)
 		ds_rollups_free(&r);
 
 	/* merged into itself, as an hour already stored */

@@ -87,7 +87,7 @@ TEST(rollups_equal_a_naive_sum)
 	size_t n = 400;
 	struct ds_row *rows = make_rows(n);
 	struct ds_rollups r;
-	CHECK_INT(ds_rollup(rows, n, DS_COARSE_MASKS, &r), ==, 0);
+	CHECK_INT(ds_rollup(rows, n, DS_COARSE_MASKS, 0, &r), ==, 0);
 	for (unsigned d = 0; d < DS_DIM_ALL; d++) {
 		uint64_t total = 0;
 		for (size_t k = 0; k < r.n[d]; k++) {
@@ -196,8 +196,8 @@ TEST(rollups_of_encoded_rows_equal_rollups_of_sketches)
 		                         .enc = b.data + at[i],
 		                         .enclen = at[i + 1] - at[i]};
 	struct ds_rollups a, e;
-	CHECK_INT(ds_rollup(rows, n, DS_COARSE_MASKS, &a), ==, 0);
-	CHECK_INT(ds_rollup(enc, n, DS_COARSE_MASKS, &e), ==, 0);
+	CHECK_INT(ds_rollup(rows, n, DS_COARSE_MASKS, 0, &a), ==, 0);
+	CHECK_INT(ds_rollup(enc, n, DS_COARSE_MASKS, 0, &e), ==, 0);
 	for (unsigned d = 0; d < DS_DIM_ALL; d++) {
 		CHECK_INT(a.n[d], ==, e.n[d]);
 		for (size_t k = 0; k < a.n[d] && k < e.n[d]; k++)
@@ -207,14 +207,26 @@ TEST(rollups_of_encoded_rows_equal_rollups_of_sketches)
 			    memcmp(a.rows[d][k].enc, e.rows[d][k].enc, a.rows[d][k].enclen) != 0)
 				UNIT_FAIL("mask %u row %zu differs", d, k);
 	}
+	/* said sound, the same bytes (a lone list is copied without a check) */
+	struct ds_rollups t;
+	CHECK_INT(ds_rollup(enc, n, DS_COARSE_MASKS, DS_ROLLUP_SOUND, &t), ==, 0);
+	for (unsigned d = 0; d < DS_DIM_ALL; d++) {
+		CHECK_INT(t.n[d], ==, e.n[d]);
+		for (size_t k = 0; k < t.n[d] && k < e.n[d]; k++)
+			if (t.rows[d][k].key != e.rows[d][k].key ||
+			    t.rows[d][k].enclen != e.rows[d][k].enclen ||
+			    memcmp(t.rows[d][k].enc, e.rows[d][k].enc, t.rows[d][k].enclen) != 0)
+				UNIT_FAIL("sound: mask %u row %zu differs", d, k);
+	}
+	ds_rollups_free(&t);
 	ds_rollups_free(&a);
 	ds_rollups_free(&e);
-	CHECK_INT(ds_rollup(enc, n, 1u << DS_DIM_PORT, &e), ==, 0);
+	CHECK_INT(ds_rollup(enc, n, 1u << DS_DIM_PORT, 0, &e), ==, 0);
 	CHECK(e.rows[DS_DIM_PORT] != NULL && e.rows[DS_DIM_CC] == NULL && e.n[DS_DIM_CC] == 0);
 	ds_rollups_free(&e);
 	enc[5].enclen = 1; /* a sparse list cut short */
 	b.data[at[5]] = 0x7e;
-	CHECK_INT(ds_rollup(enc, n, DS_COARSE_MASKS, &e), ==, -DS_E_STORE);
+	CHECK_INT(ds_rollup(enc, n, DS_COARSE_MASKS, 0, &e), ==, -DS_E_STORE);
 	free(at);
 	free(enc);
 	ds_buf_free(&b);
@@ -276,6 +288,81 @@ TEST(union_of_one_row_is_its_encoding)
 	ds_buf_free(&b);
 	ds_buf_free(&out);
 	ds_rows_free(rows, 3);
+}
+
+/* Rows whose sorted lists hold hashes a + i * step for i < len (a 0 first
+ * when zero), encoded one after the other into b. */
+static void list_rows(struct ds_row *rows, size_t k, size_t len, uint32_t step, int zero,
+                      struct ds_buf *b)
+{
+	uint32_t *h = malloc(len * sizeof *h);
+	size_t *at = calloc(k + 1, sizeof *at);
+	b->len = 0;
+	for (size_t r = 0; r < k; r++) {
+		for (size_t i = 0; i < len; i++) /* overlapping runs when step is small */
+			h[i] = (uint32_t)(1000 + r * 37 + i * step);
+		if (zero)
+			h[0] = 0;
+		at[r] = b->len;
+		ds_sketch_encode_sorted(h, len, b);
+	}
+	at[k] = b->len;
+	for (size_t r = 0; r < k; r++)
+		rows[r] = (struct ds_row){.enc = b->data + at[r], .enclen = at[r + 1] - at[r]};
+	free(h);
+	free(at);
+}
+
+/* A union of more lists than it merges counts their distinct hashes only
+ * up to what a sparse sketch holds: past it, registers from the hashes
+ * gathered.  Each way, the bytes are those of the same union built in
+ * steps of few lists (merged), and of the sketches merged. */
+TEST(union_of_many_lists_is_the_union_built_in_steps)
+{
+	struct ds_row rows[40];
+	struct ds_buf b = {0}, all = {0}, half = {0}, steps = {0};
+	struct ds_union u = {0};
+	/* (length, step, 0 first): 4,000 hashes, 1,560 distinct; 4,000
+	 * distinct (registers); 2,400 with a hash of 0 in every list */
+	const struct {
+		size_t len;
+		uint32_t step;
+		int zero;
+	} cases[] = {{100, 1, 0}, {100, 100000, 0}, {60, 3, 1}};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		list_rows(rows, 40, cases[c].len, cases[c].step, cases[c].zero, &b);
+		const struct ds_row *p[40];
+		for (int i = 0; i < 40; i++)
+			p[i] = &rows[i];
+		all.len = half.len = steps.len = 0;
+		CHECK_INT(ds_union_encode(p, 40, &u, &all), ==, 0);
+		/* two unions of 20 lists (merged), then the union of those two */
+		CHECK_INT(ds_union_encode(p, 20, &u, &half), ==, 0);
+		size_t mid = half.len;
+		CHECK_INT(ds_union_encode(p + 20, 20, &u, &half), ==, 0);
+		struct ds_row h2[2] = {{.enc = half.data, .enclen = mid},
+		                       {.enc = half.data + mid, .enclen = half.len - mid}};
+		const struct ds_row *ph[2] = {&h2[0], &h2[1]};
+		CHECK_INT(ds_union_encode(ph, 2, &u, &steps), ==, 0);
+		CHECK(all.len == steps.len && memcmp(all.data, steps.data, all.len) == 0);
+		CHECK_INT(all.data[0] == 1, ==, c == 1); /* registers only past 2,048 */
+		if (cases[c].zero)
+			continue; /* (a sketch in memory takes a hash of 0 as 1) */
+		struct ds_sketch merged = {0};
+		for (int i = 0; i < 40; i++) {
+			const uint8_t *q = rows[i].enc;
+			CHECK_INT(ds_sketch_merge_enc(&merged, &q, q + rows[i].enclen), ==, 0);
+		}
+		steps.len = 0;
+		CHECK_INT(ds_sketch_encode(&merged, &steps), ==, 0);
+		CHECK(all.len == steps.len && memcmp(all.data, steps.data, all.len) == 0);
+		ds_sketch_free(&merged);
+	}
+	ds_union_free(&u);
+	ds_buf_free(&b);
+	ds_buf_free(&all);
+	ds_buf_free(&half);
+	ds_buf_free(&steps);
 }
 
 struct emitted {
