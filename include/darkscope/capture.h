@@ -30,6 +30,7 @@ struct ds_iface {
 	uint32_t snaplen;
 	uint64_t tsdiv; /* timestamp units per second */
 	int64_t tsoff;  /* if_tsoffset, seconds */
+	int known;      /* darkscope decodes its link type */
 };
 
 enum ds_capfmt { DS_CAP_PCAP = 1, DS_CAP_PCAPNG = 2 };
@@ -48,9 +49,10 @@ struct ds_capture {
 	uint64_t records; /* frames handed out */
 	int64_t last_ts;  /* for SPB, which has no time stamp */
 	uint32_t last_tsn;
-	/* classic pcap in a mapping: records are walked here, and the source is
-	 * told how far (for its digest and its page release) every
-	 * DS_CAPTURE_SYNC bytes and before anything else reads it */
+	/* a capture in a mapping: classic pcap records are walked here, pcapng
+	 * enhanced packet blocks in ds_capture_next_any, and the source is told
+	 * how far (for its digest and its page release) every DS_CAPTURE_SYNC
+	 * bytes and before anything else reads it */
 	const uint8_t *map;
 	uint64_t maplen, mpos, msrc; /* the mapping; where we are; where the source is */
 	/* one part of a split capture (ds_capture_range) */
@@ -75,7 +77,8 @@ int ds_capture_open(struct ds_capture *c, const char *path);
  * (-DS_E_TRUNCATED when the input ends inside a record).  A classic pcap in
  * a mapping is walked inline below; every other record, and any record that
  * walk will not hand out (the end, a cut, a length past the snap length, a
- * part's end), is ds_capture_next_any's, which says why. */
+ * part's end), is ds_capture_next_any's, which says why.  It takes a pcapng
+ * file's enhanced packet blocks straight from the mapping too. */
 int ds_capture_next_any(struct ds_capture *c, struct ds_frame *f);
 
 /* Tell the byte source how far the mapped walk has gone (for its digest and
@@ -98,7 +101,7 @@ static inline uint32_t ds_capture_rd32(const uint8_t *p, int be)
 static inline int ds_capture_next(struct ds_capture *c, struct ds_frame *f)
 {
 	uint64_t off = c->mpos;
-	if (!c->map || (c->stop && off >= c->stop) || c->maplen - off < 16)
+	if (!c->map || c->fmt != DS_CAP_PCAP || (c->stop && off >= c->stop) || c->maplen - off < 16)
 		return ds_capture_next_any(c, f);
 	const uint8_t *h = c->map + off;
 	uint32_t caplen = ds_capture_rd32(h + 8, c->swapped);

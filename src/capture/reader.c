@@ -54,6 +54,16 @@ static int check_linktype(struct ds_capture *c, uint32_t lt, unsigned iface)
 	               iface, (unsigned long long)ds_src_pos(c->src));
 }
 
+/* Walk c in its mapping, if it has one, from where its source is. */
+static void map(struct ds_capture *c)
+{
+	size_t len;
+	if ((c->map = ds_src_map(c->src, &len)) != NULL) {
+		c->maplen = len;
+		c->mpos = c->msrc = ds_src_pos(c->src);
+	}
+}
+
 static int open_pcap(struct ds_capture *c, const uint8_t *h)
 {
 	static const struct {
@@ -75,11 +85,7 @@ static int open_pcap(struct ds_capture *c, const uint8_t *h)
 		c->snaplen = rd32(h + 16, c->swapped);
 		c->linktype = rd32(h + 20, c->swapped) & 0x0FFFFFFFu;
 		ds_src_skip(c->src, 24);
-		size_t len;
-		if ((c->map = ds_src_map(c->src, &len)) != NULL) {
-			c->maplen = len;
-			c->mpos = c->msrc = ds_src_pos(c->src);
-		}
+		map(c);
 		return check_linktype(c, c->linktype, 0);
 	}
 	return 1; /* not classic pcap */
@@ -100,6 +106,7 @@ int ds_capture_open(struct ds_capture *c, const char *path)
 	}
 	if (n >= 4 && rd32(h, 0) == PCAPNG_SHB) {
 		c->fmt = DS_CAP_PCAPNG; /* the SHB is parsed as the first block */
+		map(c);
 		return 0;
 	}
 	if (n < 24) {
@@ -345,7 +352,7 @@ static int is_packet_block(uint32_t type)
 
 /* The next frame; with headers_only, returns 2 at the first packet block
  * instead (leaving it unread), having read the blocks before it. */
-static int next_pcapng(struct ds_capture *c, struct ds_frame *f, int headers_only)
+static int next_pcapng_src(struct ds_capture *c, struct ds_frame *f, int headers_only)
 {
 	for (;;) {
 		const uint8_t *b;
@@ -395,6 +402,7 @@ static int next_pcapng(struct ds_capture *c, struct ds_frame *f, int headers_onl
 			ifc->linktype = rd16(b + 8, c->swapped);
 			ifc->snaplen = rd32(b + 12, c->swapped);
 			ifc->tsdiv = 1000000;
+			ifc->known = ds_linktype_name(ifc->linktype) != NULL;
 			idb_options(c, ifc, b + 16, b + blen - 4);
 		} else if (is_packet_block(type)) {
 			rc = packet_block(c, type, b, blen, off, f);
@@ -407,9 +415,66 @@ static int next_pcapng(struct ds_capture *c, struct ds_frame *f, int headers_onl
 	}
 }
 
+/* next_pcapng_src from where the mapped walk is, which goes on from where
+ * it ends. */
+static int next_pcapng(struct ds_capture *c, struct ds_frame *f, int headers_only)
+{
+	sync(c);
+	int rc = next_pcapng_src(c, f, headers_only);
+	if (c->map)
+		c->mpos = c->msrc = ds_src_pos(c->src);
+	return rc;
+}
+
+/* An enhanced packet block taken from the mapping, as packet_block takes
+ * it: 1, or 0 for anything else, and for anything it would say more about
+ * (a part's end, a cut, a bad length, an unknown interface or link type) or
+ * whose time stamp is not in plain micro- or nanoseconds. */
+static int next_epb_mapped(struct ds_capture *c, struct ds_frame *f)
+{
+	uint64_t off = c->mpos;
+	if ((c->stop && off >= c->stop) || c->maplen - off < 32)
+		return 0;
+	const uint8_t *b = c->map + off;
+	int be = c->swapped;
+	uint32_t blen = rd32(b + 4, be);
+	if (rd32(b, be) != PCAPNG_EPB || blen < 32 || blen % 4 != 0 || blen > DS_MAX_BLOCK ||
+	    blen > c->maplen - off || rd32(b + blen - 4, be) != blen)
+		return 0;
+	uint32_t ifid = rd32(b + 8, be), caplen = rd32(b + 20, be);
+	if (ifid >= c->nifaces || caplen > blen - 32 || caplen > DS_MAX_RECORD)
+		return 0;
+	const struct ds_iface *ifc = &c->ifaces[ifid];
+	uint64_t ts = (uint64_t)rd32(b + 12, be) << 32 | rd32(b + 16, be), sec;
+	uint32_t nsec;
+	if (!ifc->known || ifc->tsoff != 0)
+		return 0;
+	if (ifc->tsdiv == 1000000) /* (divisions by constants) */
+		sec = ts / 1000000, nsec = (uint32_t)(ts % 1000000) * 1000u;
+	else if (ifc->tsdiv == 1000000000)
+		sec = ts / 1000000000, nsec = (uint32_t)(ts % 1000000000);
+	else
+		return 0;
+	if (sec > DS_MAX_TS)
+		return 0;
+	f->ts_sec = c->last_ts = (int64_t)sec;
+	f->ts_nsec = c->last_tsn = nsec;
+	f->linktype = ifc->linktype;
+	f->caplen = caplen;
+	f->origlen = rd32(b + 24, be);
+	f->data = b + 28;
+	f->offset = off;
+	c->mpos = off + blen;
+	if (c->mpos - c->msrc >= DS_CAPTURE_SYNC)
+		sync(c);
+	return 1;
+}
+
 int ds_capture_next_any(struct ds_capture *c, struct ds_frame *f)
 {
-	int rc = c->fmt == DS_CAP_PCAP ? next_pcap(c, f) : next_pcapng(c, f, 0);
+	int rc = c->fmt == DS_CAP_PCAP             ? next_pcap(c, f)
+	         : c->map && next_epb_mapped(c, f) ? 1
+	                                           : next_pcapng(c, f, 0);
 	if (rc == 1)
 		c->records++;
 	return rc;

@@ -4,7 +4,9 @@
  * capture lengths, timed between 1970 and 9999.  A plain capture read whole
  * is then split in two where ds_capture_find() says: when the first part
  * joins the second (ends exactly where it starts), the two parts must hand
- * out the very frames of the whole read. */
+ * out the very frames of the whole read.  And a plain capture read in its
+ * mapping (records walked there) must hand out the frames, and end as, the
+ * same bytes read as a stream (gzip, never mapped) do. */
 #include "fuzz.h"
 
 #include "darkscope/capture.h"
@@ -12,6 +14,7 @@
 #include "darkscope/err.h"
 
 #include <stdlib.h>
+#include <zlib.h>
 
 /* A running digest of the frames handed out: where, when, what. */
 static uint64_t mix(uint64_t h, const struct ds_frame *f)
@@ -72,6 +75,35 @@ static void split_in_two(const char *path, size_t size, uint64_t whole_h, uint64
 		abort();
 }
 
+/* data gzipped, read as a stream: must end as the mapped read did. */
+static void as_stream(const uint8_t *data, size_t size, int want_rc, uint64_t want_h,
+                      uint64_t want_n)
+{
+	z_stream z = {0};
+	uLong cap = compressBound((uLong)size) + 64;
+	uint8_t *gz = malloc(cap);
+	if (!gz || deflateInit2(&z, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	z.next_in = (Bytef *)(uintptr_t)data;
+	z.avail_in = (uInt)size;
+	z.next_out = gz;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		abort();
+	const char *path = fuzz_file_in(1, gz, z.total_out);
+	deflateEnd(&z);
+	free(gz);
+	struct ds_capture c;
+	uint64_t h = 0xcbf29ce484222325ull, n = 0;
+	int rc = ds_capture_open(&c, path);
+	if (rc == 0) {
+		rc = read_all(&c, &h, &n, size);
+		ds_capture_close(&c);
+	}
+	if (rc != want_rc || h != want_h || n != want_n)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ds_capture c;
@@ -88,6 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ds_capture_digest(&c, d);
 	}
 	ds_capture_close(&c);
+	if (mapped)
+		as_stream(data, size, rc, h, n);
 	if (rc == 0 && mapped && size > 8) /* the split point from the input's last bytes */
 		split_in_two(path, size, h, n, (data[size - 1] << 8 | data[size - 2]) % size);
 	return 0;

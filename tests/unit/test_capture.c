@@ -204,10 +204,13 @@ static void ng_idb(FILE *f, uint16_t lt, int ns)
 	ng_block(f, 1, b, len);
 }
 
-static void ng_epb(FILE *f, uint32_t ifid, uint64_t ts, uint32_t i, uint32_t caplen)
+/* An enhanced packet block of caplen bytes (origlen on the wire: caplen + i
+ * % 3 when cut is set). */
+static void ng_epb_cut(FILE *f, uint32_t ifid, uint64_t ts, uint32_t i, uint32_t caplen, int cut)
 {
 	uint8_t b[20 + 400];
-	uint32_t w[5] = {ifid, (uint32_t)(ts >> 32), (uint32_t)ts, caplen, caplen};
+	uint32_t w[5] = {ifid, (uint32_t)(ts >> 32), (uint32_t)ts, caplen,
+	                 caplen + (cut ? i % 3 : 0)};
 	for (int k = 0; k < 5; k++)
 		for (int j = 0; j < 4; j++)
 			b[4 * k + j] = (uint8_t)(w[k] >> (8 * j));
@@ -215,6 +218,11 @@ static void ng_epb(FILE *f, uint32_t ifid, uint64_t ts, uint32_t i, uint32_t cap
 		b[20 + k] = (uint8_t)(i + k);
 	b[20] = 0x45;
 	ng_block(f, 6, b, 20 + caplen);
+}
+
+static void ng_epb(FILE *f, uint32_t ifid, uint64_t ts, uint32_t i, uint32_t caplen)
+{
+	ng_epb_cut(f, ifid, ts, i, caplen, 0);
 }
 
 static void ng_spb(FILE *f, uint32_t caplen)
@@ -390,4 +398,155 @@ TEST(digest_as_read_is_the_xxh3_128_of_the_file)
 	CHECK_STR(got, want);
 	CHECK_INT(read_digesting(path, 1000, got), ==, 1000);
 	CHECK_INT(read_digesting(path, 0, got), ==, 0);
+}
+
+/* An interface of link type lt with the options given (code, length, value;
+ * the end of options is added). */
+static void ng_idb_opts(FILE *f, uint16_t lt, const uint8_t *opts, uint32_t optlen)
+{
+	uint8_t b[64] = {(uint8_t)lt, (uint8_t)(lt >> 8), 0, 0, 0xff, 0xff, 0, 0};
+	memcpy(b + 8, opts, optlen);
+	memset(b + 8 + optlen, 0, 4);
+	ng_block(f, 1, b, 8 + optlen + 4);
+}
+
+/* An obsolete packet block: a 16-bit interface, drops, time stamp, lengths. */
+static void ng_opb(FILE *f, uint16_t ifid, uint64_t ts, uint32_t i, uint32_t caplen)
+{
+	uint8_t b[20 + 400] = {(uint8_t)ifid, (uint8_t)(ifid >> 8)};
+	uint32_t w[4] = {(uint32_t)(ts >> 32), (uint32_t)ts, caplen, caplen};
+	for (int k = 0; k < 4; k++)
+		for (int j = 0; j < 4; j++)
+			b[4 + 4 * k + j] = (uint8_t)(w[k] >> (8 * j));
+	for (uint32_t k = 0; k < caplen; k++)
+		b[20 + k] = (uint8_t)(i * 3 + k);
+	ng_block(f, 2, b, 20 + caplen);
+}
+
+struct frames {
+	struct seen f[6000];
+	uint64_t sum[6000]; /* of each frame's bytes and lengths */
+	uint64_t all;       /* of every frame's, past the 6000 kept too */
+	long n;
+	int rc;
+	char err[512];
+};
+
+/* Every frame of path, and how reading it ended. */
+static void read_all(const char *path, struct frames *out)
+{
+	struct ds_capture c;
+	struct ds_frame f;
+	out->n = 0;
+	out->all = 0;
+	out->err[0] = 0;
+	if ((out->rc = ds_capture_open(&c, path)) < 0)
+		return;
+	while ((out->rc = ds_capture_next(&c, &f)) == 1) {
+		uint64_t s = f.origlen * 1000003ull + f.offset;
+		s = (s * 31 + (uint64_t)f.ts_sec) * 31 + f.ts_nsec;
+		for (uint32_t k = 0; k < f.caplen; k++)
+			s = s * 31 + f.data[k];
+		out->all = out->all * 1000003 + s;
+		if (out->n < 6000) {
+			out->f[out->n] = (struct seen){f.offset, f.ts_sec,   f.ts_nsec,
+			                               f.caplen, f.linktype, f.data[0]};
+			out->sum[out->n] = s;
+		}
+		out->n++;
+	}
+	if (out->rc < 0) { /* the message, less the file's name */
+		const char *e = strstr(ds_lasterr(), ": ");
+		snprintf(out->err, sizeof out->err, "%s", e ? e : ds_lasterr());
+	}
+	ds_capture_close(&c);
+}
+
+/* A pcapng file read in its mapping (enhanced packet blocks taken straight
+ * from it) gives the frames, and the error, that the same bytes give read
+ * as a stream (gzip, never mapped): blocks of every kind, time stamps in
+ * micro-, nano- and milliseconds and with an offset, a second section, and
+ * at last a packet on an interface of a link type darkscope does not know
+ * (defined earlier, which is no error until a packet uses it). */
+TEST(mapped_pcapng_reads_as_a_stream_does)
+{
+	const char *path = unit_tmp(".pcapng"), *gz = unit_tmp(".pcapng.gz");
+	static const uint8_t ms[] = {9, 0, 1, 0, 3, 0, 0, 0},    /* if_tsresol 10^-3 */
+	        off[] = {14, 0, 8, 0, 100, 0, 0, 0, 0, 0, 0, 0}; /* if_tsoffset 100 s */
+	FILE *f = fopen(path, "wb");
+	ng_shb(f);
+	ng_idb(f, 101, 0);                    /* 0: microseconds */
+	ng_idb(f, 1, 1);                      /* 1: nanoseconds */
+	ng_idb_opts(f, 113, ms, sizeof ms);   /* 2: milliseconds */
+	ng_idb_opts(f, 101, off, sizeof off); /* 3: an offset */
+	ng_idb(f, 147, 0);                    /* 4: a link type darkscope does not know */
+	for (uint32_t i = 0; i < 5000; i++) {
+		uint64_t sec = 1414800000 + i / 10;
+		if (i == 2500) { /* a new section, its interfaces anew */
+			ng_shb(f);
+			ng_idb(f, 101, 0);
+			ng_idb(f, 1, 1);
+			ng_idb(f, 147, 0);
+		}
+		uint32_t ifc = i < 2500 ? i % 4 : i % 2;
+		uint64_t ts = ifc == 1   ? sec * 1000000000 + i
+		              : ifc == 2 ? sec * 1000 + i % 1000
+		                         : sec * 1000000 + i;
+		if (i % 7 == 3)
+			ng_spb(f, len_of(i));
+		else if (i % 11 == 5)
+			ng_opb(f, (uint16_t)ifc, ts, i, len_of(i));
+		else
+			ng_epb_cut(f, ifc, ts, i, len_of(i), 1);
+	}
+	ng_epb(f, 2, 1414900000ull * 1000000, 1, 60); /* interface 2 of this section: 147 */
+	fclose(f);
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "gzip -c %s > %s", path, gz);
+	CHECK_INT(system(cmd), ==, 0);
+	static struct frames mapped, stream;
+	read_all(path, &mapped);
+	read_all(gz, &stream);
+	CHECK_INT(mapped.n, ==, 5000);
+	CHECK_INT(stream.n, ==, mapped.n);
+	CHECK_INT(mapped.rc, ==, -DS_E_UNSUPPORTED);
+	CHECK_INT(stream.rc, ==, mapped.rc);
+	CHECK_STR(mapped.err, stream.err);
+	if (!strstr(mapped.err, "unsupported link type 147 (interface 2)"))
+		UNIT_FAIL("the error: %s", mapped.err);
+	if (mapped.n == stream.n && mapped.n > 0) {
+		CHECK(memcmp(mapped.f, stream.f, (size_t)mapped.n * sizeof *mapped.f) == 0);
+		CHECK(memcmp(mapped.sum, stream.sum, (size_t)mapped.n * sizeof *mapped.sum) == 0);
+	}
+	/* the offset is added, and milliseconds become nanoseconds */
+	CHECK_INT(mapped.f[7].ts, ==, 1414800000 + 100);
+	CHECK_INT(mapped.f[2].nsec, ==, 2000000);
+}
+
+/* So do the real pcapng captures in ../shared (nothing to check without). */
+TEST(mapped_real_pcapng_reads_as_a_stream_does)
+{
+	const char *shared = getenv("SHARED") ? getenv("SHARED") : "../shared";
+	char pat[512], cmd[1200];
+	glob_t g;
+	snprintf(pat, sizeof pat, "%s/data/real/*.pcapng", shared);
+	if (glob(pat, 0, NULL, &g) != 0) {
+		fprintf(stderr, "    (no real pcapng captures under %s: nothing to check)\n",
+		        shared);
+		return;
+	}
+	static struct frames mapped, stream;
+	const char *gz = unit_tmp(".pcapng.gz");
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		snprintf(cmd, sizeof cmd, "gzip -c '%s' > %s", g.gl_pathv[i], gz);
+		CHECK_INT(system(cmd), ==, 0);
+		read_all(g.gl_pathv[i], &mapped);
+		read_all(gz, &stream);
+		CHECK(mapped.n > 0 && mapped.rc == 0);
+		if (mapped.n != stream.n || mapped.all != stream.all || stream.rc != mapped.rc)
+			UNIT_FAIL("%s: %ld frames (%d) mapped, %ld as a stream (%d), %s",
+			          g.gl_pathv[i], mapped.n, mapped.rc, stream.n, stream.rc,
+			          mapped.all == stream.all ? "the same" : "different");
+	}
+	globfree(&g);
 }
