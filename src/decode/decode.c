@@ -200,8 +200,39 @@ static void null_loop(struct cur c, int network_order, struct ds_pkt *p)
 	p->port = DS_PORT_NONE;
 }
 
+/* The commonest frame, whole: Ethernet, IPv4 without options, not a later
+ * fragment, TCP with its flags or UDP with its ports.  Every field is set
+ * as the general path below sets it; 0 for any other frame. */
+static inline int eth_ipv4_fast(const struct ds_frame *f, struct ds_pkt *p)
+{
+	const uint8_t *d = f->data, *h = d + 14;
+	if (f->linktype != 1 || f->caplen < 14 + 20 + 14 || be16(d + 12) != ET_IPV4 || h[0] != 0x45)
+		return 0;
+	size_t avail = f->caplen - 14, total = be16(h + 2);
+	size_t len = avail > total && total >= 20 ? total : avail; /* (less padding) */
+	uint8_t proto = h[9];
+	if ((be16(h + 6) & 0x1fff) != 0 ||
+	    !(proto == 6 ? len >= 20 + 14 : proto == 17 && len >= 24))
+		return 0;
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	p->ts = f->ts_sec;
+	memcpy(p->src, mapped, 12);
+	memcpy(p->src + 12, h + 12, 4);
+	memcpy(p->dst, mapped, 12);
+	memcpy(p->dst + 12, h + 16, 4);
+	p->port = be16(h + 22);
+	p->proto = proto;
+	p->sport = be16(h + 20);
+	p->family = 4;
+	p->tcp_flags = proto == 6 ? h[33] : 0;
+	p->why = NULL;
+	return 1;
+}
+
 void ds_decode(const struct ds_frame *f, struct ds_pkt *p)
 {
+	if (eth_ipv4_fast(f, p))
+		return;
 	memset(p, 0, offsetof(struct ds_pkt, sensor));
 	p->why = NULL;
 	p->ts = f->ts_sec;

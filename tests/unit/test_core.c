@@ -1,9 +1,10 @@
-/* test_core.c - dates, zones, config, sensors, geo cache, sketches, radix sort. */
+/* test_core.c - dates, zones, config, sensors, geo cache, sketches, radix sort, decoding. */
 #include "unit.h"
 
 #include "darkscope/aggregate.h"
 #include "darkscope/classify.h"
 #include "darkscope/config.h"
+#include "darkscope/decode.h"
 #include "darkscope/dtime.h"
 #include "darkscope/err.h"
 #include "darkscope/geo.h"
@@ -11,6 +12,7 @@
 #include "darkscope/sketch.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 
 TEST(civil_dates_round_trip)
 {
@@ -448,4 +450,55 @@ TEST(keys_pack_and_mask)
 	CHECK_INT(ds_key_cc(m), ==, 675);
 	CHECK_INT(ds_key_port(m), ==, 0);
 	CHECK(ds_key(1, 0, 0, 0) > ds_key(0, 675, 257, 0x3ffff));
+}
+
+/* An Ethernet frame carrying IPv4 decodes as its IP packet does alone (a
+ * raw IPv4 link type, which never takes the Ethernet fast path): random
+ * headers, options, lengths short of, at and past the capture, padding,
+ * fragments and protocols, and captures cut anywhere. */
+TEST(ethernet_ipv4_decodes_as_the_bare_packet_does)
+{
+	uint64_t x = 88172645463325252ull;
+	int same = 0, fast = 0;
+	for (int n = 0; n < 200000; n++) {
+		uint8_t d[128];
+		for (size_t k = 0; k < sizeof d; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			d[k] = (uint8_t)(x >> 24);
+		}
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint32_t r = (uint32_t)(x >> 16), caplen = 15 + r % 100;
+		d[12] = 0x08, d[13] = 0;
+		d[14] = (r >> 8) % 8 ? 0x45 : (r >> 8) % 16 ? 0x46 : 0x44; /* options, too short */
+		static const uint8_t protos[] = {6, 17, 6, 17, 1, 58, 47};
+		d[14 + 9] = protos[(r >> 12) % 7];
+		static const uint16_t frag[] = {0, 0x4000, 0x2000, 0x2001, 0x0010, 0x1000};
+		uint16_t fr = frag[(r >> 16) % 6];
+		d[14 + 6] = (uint8_t)(fr >> 8), d[14 + 7] = (uint8_t)fr;
+		uint32_t total = (r >> 20) % 4 ? caplen - 14 - (r >> 22) % 8 : (r >> 22) % 120;
+		d[14 + 2] = (uint8_t)(total >> 8), d[14 + 3] = (uint8_t)total;
+		struct ds_frame eth = {.ts_sec = 1414800000 + n,
+		                       .linktype = 1,
+		                       .caplen = caplen,
+		                       .data = d},
+		                raw = eth;
+		raw.linktype = 228, raw.caplen = caplen - 14, raw.data = d + 14;
+		struct ds_pkt a, b;
+		memset(&a, 0xaa, sizeof a);
+		memset(&b, 0x55, sizeof b);
+		ds_decode(&eth, &a);
+		ds_decode(&raw, &b);
+		fast += d[14] == 0x45 && (fr & 0x1fff) == 0 && (d[23] == 6 || d[23] == 17) &&
+		        caplen >= 48 && total >= 34 && total <= caplen - 14; /* (some of those) */
+		if (memcmp(&a, &b, offsetof(struct ds_pkt, sensor)) == 0 && a.why == b.why)
+			same++;
+		else if (n - same < 5)
+			UNIT_FAIL(
+			        "frame %d (caplen %u, total %u, proto %u, frag %04x): proto %u/%u "
+			        "port %u/%u sport %u/%u flags %u/%u",
+			        n, caplen, total, d[23], fr, a.proto, b.proto, a.port, b.port,
+			        a.sport, b.sport, a.tcp_flags, b.tcp_flags);
+	}
+	CHECK_INT(same, ==, 200000);
+	CHECK_INT(fast, >, 20000); /* (26,139 take the fast path) */
 }
