@@ -220,6 +220,6 @@ void ds_args_man(void)
 	       " (repeatable) and alias.  Beside the store (db): its SQLite WAL (\\-wal, \\-shm)"
 	       " and DB\\-ingest, an empty file an ingest holds a lock on while it writes (its"
 	       " commits in steps).\n.SH ENVIRONMENT\nDARKSCOPE_STAGE_BYTES: bytes of segments"
-	       " an ingest commits at a time (default 8 MB with more than one CPU; 0: the whole"
-	       " transaction at once).\n.SH SEE ALSO\ntshark(1), mmdblookup(1)\n");
+	       " an ingest commits at a time (default 8 MB; 0: the whole transaction at"
+	       " once).\n.SH SEE ALSO\ntshark(1), mmdblookup(1)\n");
 }

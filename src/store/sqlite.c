@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,13 +546,6 @@ static void checkpoint_stop(struct sq *s)
 	s->ck = NULL;
 }
 
-/* Can a thread beside this one run at the same time? */
-static int other_cpu(void)
-{
-	cpu_set_t set;
-	return sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) > 1;
-}
-
 /* Decide at open whether this store's transactions commit in steps (step,
  * and wal, pause_ms with it). */
 static void stage_setup(struct sq *s)
@@ -566,8 +558,10 @@ static void stage_setup(struct sq *s)
 	}
 	const char *pause = getenv("DARKSCOPE_STAGE_PAUSE_MS"); /* tests only: see store.sh */
 	s->pause_ms = pause ? strtol(pause, NULL, 10) : 0;
+	/* (on one CPU too: a step's syncs wait on the disk while the reader
+	 * goes on, where one commit at the end makes everything wait for them) */
 	const char *env = getenv("DARKSCOPE_STAGE_BYTES"); /* for tests: 0 = never */
-	size_t step = env && *env ? (size_t)strtoull(env, NULL, 10) : other_cpu() ? STAGE_STEP : 0;
+	size_t step = env && *env ? (size_t)strtoull(env, NULL, 10) : STAGE_STEP;
 	s->step = s->rowid && s->wal ? step : 0;
 }
 
