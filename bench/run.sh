@@ -63,6 +63,16 @@ awk -v a="$t_loop" -v b="$t_nf" -v c="$t_s" -v d="$t_ds" 'BEGIN {printf "split: 
 build/bench_stages "$cap" $GEO | sed 's/^/stage: /'
 
 echo
+echo "## the same file as pcapng (the format of dumpcap and tshark; editcap writes it)"
+ng=$OUT/week.pcapng
+[ -f "$ng" ] || editcap -F pcapng "$cap" "$ng"
+WARM=$ng
+best build/bench_pcaploop "$ng" > "$OUT/t"; t_ngl=$(cat "$OUT/t")
+best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$ng" > "$OUT/t"; t_ng=$(cat "$OUT/t")
+echo "libpcap loop: $t_ngl s; darkscope ingest -j1: $t_ng s = $(rate "$packets" "$t_ng") Mpps, CPU $BEST_CPU s; / libpcap loop: $(awk -v a="$t_ngl" -v b="$t_ng" 'BEGIN {printf "%.2f", a / b}')x, / nfpcapd (of the pcap): $(awk -v a="$t_nf" -v b="$t_ng" 'BEGIN {printf "%.2f", a / b}')x"
+WARM=$cap
+
+echo
 echo "## two files, -j1 against -j2"
 half=$OUT/week2.pcap
 [ -f "$half" ] || $DS synth --geoip $GEO --from 2014-11-08 --to "2014-11-$(printf %02d $((7 + DAYS)))" \
