@@ -48,14 +48,15 @@ struct ds_writer {
 };
 
 /* Fill p from fine rows whose sketches are encoded (an aggregator's): the
- * rows with their encodings copied, and the packets of the one-dimension
- * masks.  On failure p keeps what it got (ds_hourpkg_free frees it). */
+ * rows with their encodings copied (the packets of the one-dimension masks
+ * are the writer's to sum: a reader's time is the ingest's).  On failure p
+ * keeps what it got (ds_hourpkg_free frees it). */
 static int fill(struct ds_hourpkg *p, const struct ds_row *rows, size_t n)
 {
 	size_t bytes = 0;
 	for (size_t i = 0; i < n; i++)
 		bytes += rows[i].enclen;
-	if (!(p->rows = calloc(n + 1, sizeof *p->rows)) ||
+	if (!(p->rows = malloc((n + 1) * sizeof *p->rows)) || /* (each set whole) */
 	    ds_buf_reserve(&p->fine_enc, bytes + 1) < 0)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	uint8_t *o = p->fine_enc.data;
@@ -69,7 +70,7 @@ static int fill(struct ds_hourpkg *p, const struct ds_row *rows, size_t n)
 	}
 	p->fine_enc.len = bytes;
 	p->n = n;
-	return ds_rollup_hour_packets(p->rows, n, p->packets, p->npackets);
+	return 0;
 }
 
 int ds_hourpkg_make(int32_t hour, const struct ds_row *rows, size_t n, struct ds_hourpkg **out)
@@ -248,7 +249,9 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		double t0 = ds_elapsed();
 		int rc = 0;
-		if (!failed) {
+		if (!failed) /* (before the store is taken: both workers at once) */
+			rc = ds_rollup_hour_packets(p->rows, p->n, p->packets, p->npackets);
+		if (!failed && rc == 0) {
 			pthread_mutex_lock(&w->smu);
 			rc = store_hour(w, p);
 			pthread_mutex_lock(&w->mu);
