@@ -380,15 +380,13 @@ int ds_agg_add_batch(struct ds_agg *a, const struct ds_pkt *p, size_t n)
 		struct ds_agg__hour *h = a->last;
 		/* the keys and hours, and a prefetch of the slots of those of the
 		 * current hour */
-		uint64_t prev = 0;
 		for (size_t i = 0; i < m; i++) {
 			key[i] = ds_key(q[i].sensor, q[i].cc, q[i].proto, q[i].port) + 1;
 			/* (packet times are never before 1970: a division of unsigned) */
 			hr[i] = q[i].ts >= 0 ? (int32_t)((uint64_t)q[i].ts / 3600)
 			                     : (int32_t)ds_floordiv(q[i].ts, 3600);
-			if (h && hr[i] == h->hour && key[i] != prev) /* (a run's slot is there) */
+			if (h && hr[i] == h->hour)
 				__builtin_prefetch(&h->tab[slot(key[i], h->cap)]);
-			prev = key[i];
 		}
 		for (size_t i = 0; i < m; i++) {
 			if (a->err)

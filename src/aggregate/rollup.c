@@ -233,7 +233,7 @@ static uint32_t *merge_runs(uint32_t *a, uint32_t *tmp, size_t *at, size_t k, si
 	return a;
 }
 
-#define SET_SLOTS (4 * (size_t)DS_SPARSE_MAX) /* a power of two */
+#define SET_SLOTS (2 * (size_t)DS_SPARSE_MAX) /* a power of two, at most half full */
 
 /* Keep the distinct hashes of hs[0..m) in hs (in no order) and return how
  * many, or -1, hs untouched, as soon as more than DS_SPARSE_MAX are seen:
