@@ -6,38 +6,40 @@
 
 /* Sorts a[0..n) of TYPE by the unsigned key KEY(x) of NBYTES bytes, using
  * tmp; the result ends in a. */
-#define DS__RADIX(name, TYPE, KEY, NBYTES)                                                    \
-	static void name(TYPE *a, TYPE *tmp, size_t n)                                        \
-	{                                                                                     \
-		size_t cnt[NBYTES][256];                                                      \
-		int pass[NBYTES], np = 0;                                                     \
-		uint64_t differ = 0; /* the bits where some key differs from the first */     \
-		for (size_t i = 1; i < n; i++)                                                \
-			differ |= (uint64_t)(KEY(a[i]) ^ KEY(a[0]));                          \
-		for (int b = 0; b < (NBYTES); b++)                                            \
-			if (differ >> (8 * b) & 0xff)                                         \
-				pass[np++] = b; /* only these bytes are counted and sorted */ \
-		memset(cnt, 0, (size_t)np * sizeof cnt[0]);                                   \
-		for (size_t i = 0; i < n; i++)                                                \
-			for (int p = 0; p < np; p++)                                          \
-				cnt[p][(KEY(a[i]) >> (8 * pass[p])) & 0xff]++;                \
-		TYPE *src = a, *dst = tmp;                                                    \
-		for (int p = 0; p < np; p++) {                                                \
-			int b = pass[p];                                                      \
-			size_t pos = 0;                                                       \
-			for (int v = 0; v < 256; v++) {                                       \
-				size_t c = cnt[p][v];                                         \
-				cnt[p][v] = pos;                                              \
-				pos += c;                                                     \
-			}                                                                     \
-			for (size_t i = 0; i < n; i++)                                        \
-				dst[cnt[p][(KEY(src[i]) >> (8 * b)) & 0xff]++] = src[i];      \
-			TYPE *t = src;                                                        \
-			src = dst;                                                            \
-			dst = t;                                                              \
-		}                                                                             \
-		if (src != a)                                                                 \
-			memcpy(a, src, n * sizeof *a);                                        \
+#define DS__RADIX(name, TYPE, KEY, NBYTES)                                               \
+	static void name(TYPE *a, TYPE *tmp, size_t n)                                   \
+	{                                                                                \
+		size_t cnt[NBYTES][256];                                                 \
+		int pass[NBYTES], np = 0;                                                \
+		/* the bytes where some key differs from the first: only those are       \
+		 * counted and sorted (keys of 4 bytes, hashes, differ in all) */        \
+		uint64_t differ = (NBYTES) > 4 ? 0 : ~0ull;                              \
+		for (size_t i = 1; (NBYTES) > 4 && i < n; i++)                           \
+			differ |= (uint64_t)(KEY(a[i]) ^ KEY(a[0]));                     \
+		for (int b = 0; b < (NBYTES); b++)                                       \
+			if (differ >> (8 * b) & 0xff)                                    \
+				pass[np++] = b;                                          \
+		memset(cnt, 0, (size_t)np * sizeof cnt[0]);                              \
+		for (size_t i = 0; i < n; i++)                                           \
+			for (int p = 0; p < ((NBYTES) > 4 ? np : (NBYTES)); p++)         \
+				cnt[p][(KEY(a[i]) >> (8 * pass[p])) & 0xff]++;           \
+		TYPE *src = a, *dst = tmp;                                               \
+		for (int p = 0; p < np; p++) {                                           \
+			int b = pass[p];                                                 \
+			size_t pos = 0;                                                  \
+			for (int v = 0; v < 256; v++) {                                  \
+				size_t c = cnt[p][v];                                    \
+				cnt[p][v] = pos;                                         \
+				pos += c;                                                \
+			}                                                                \
+			for (size_t i = 0; i < n; i++)                                   \
+				dst[cnt[p][(KEY(src[i]) >> (8 * b)) & 0xff]++] = src[i]; \
+			TYPE *t = src;                                                   \
+			src = dst;                                                       \
+			dst = t;                                                         \
+		}                                                                        \
+		if (src != a)                                                            \
+			memcpy(a, src, n * sizeof *a);                                   \
 	}
 
 #define KV_KEY(x)   ((x).key)
