@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,6 +19,11 @@
 #include <zstd.h>
 
 enum kind { K_MAP, K_RAW, K_GZ, K_ZSTD };
+
+#define NCHUNKS 4 /* of DS_READ_CHUNK bytes, decompressed ahead */
+/* A stream gets its thread once it has given this many bytes (a small one,
+ * most of them, is done before a thread would pay for itself). */
+#define THREAD_AFTER ((uint64_t)4 << 20)
 
 struct ds_src {
 	enum kind kind;
@@ -42,6 +49,20 @@ struct ds_src {
 	size_t zlast; /* last ZSTD_decompressStream hint: 0 = frame complete */
 	XXH3_state_t *dig;
 	XXH128_hash_t mapdig;
+	/* A compressed stream is decompressed on a thread of its own, up to
+	 * NCHUNKS chunks ahead of the reader, which copies them into its window.
+	 * The thread owns the raw input and the decoder (in, z, zs, dig, rawoff)
+	 * until it is stopped; the reader owns the window. */
+	int threaded, can_thread; /* runs; may run (a compressed stream) */
+	uint64_t made;            /* bytes given without the thread */
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *chunk[NCHUNKS];
+	size_t chunklen[NCHUNKS];
+	size_t chead, cnum, coff; /* the first full chunk, how many, bytes taken of it */
+	int pdone, prc, pstop;    /* the thread ended (with prc); it was told to stop */
+	char perr[1024];          /* the thread's error message */
 };
 
 static int read_raw(struct ds_src *s)
@@ -66,9 +87,9 @@ static int read_raw(struct ds_src *s)
 	return 0;
 }
 
-/* Produce more uncompressed bytes at buf[end..cap).  Returns bytes added
- * (0 at the end of the input) or a negative code. */
-static long produce(struct ds_src *s)
+/* Produce more uncompressed bytes at out[0..room), room > 0.  Returns bytes
+ * made (0 at the end of the input) or a negative code. */
+static long produce_into(struct ds_src *s, uint8_t *out, size_t room)
 {
 	for (;;) {
 		int rc = read_raw(s);
@@ -86,12 +107,10 @@ static long produce(struct ds_src *s)
 				               (unsigned long long)s->rawoff);
 			return 0;
 		}
-		size_t room = s->cap - s->end;
 		if (s->kind == K_RAW) {
 			size_t n = avail < room ? avail : room;
-			memcpy(s->buf + s->end, s->in + s->inpos, n);
+			memcpy(out, s->in + s->inpos, n);
 			s->inpos += n;
-			s->end += n;
 			return (long)n;
 		}
 		if (s->kind == K_GZ) {
@@ -103,12 +122,11 @@ static long produce(struct ds_src *s)
 			s->zinit = 2;
 			s->z.next_in = s->in + s->inpos;
 			s->z.avail_in = (uInt)avail;
-			s->z.next_out = s->buf + s->end;
+			s->z.next_out = out;
 			s->z.avail_out = (uInt)room;
 			int zr = inflate(&s->z, Z_NO_FLUSH);
 			size_t used = avail - s->z.avail_in, made = room - s->z.avail_out;
 			s->inpos += used;
-			s->end += made;
 			if (zr == Z_STREAM_END)
 				s->zinit = 1;
 			else if (zr != Z_OK && zr != Z_BUF_ERROR)
@@ -123,7 +141,7 @@ static long produce(struct ds_src *s)
 		}
 		/* K_ZSTD */
 		ZSTD_inBuffer ib = {s->in + s->inpos, avail, 0};
-		ZSTD_outBuffer ob = {s->buf + s->end, room, 0};
+		ZSTD_outBuffer ob = {out, room, 0};
 		size_t zr = ZSTD_decompressStream(s->zs, &ob, &ib);
 		if (ZSTD_isError(zr))
 			return ds_fail(DS_E_FORMAT, "%s: corrupt zstd stream near byte %llu: %s",
@@ -131,10 +149,125 @@ static long produce(struct ds_src *s)
 			               ZSTD_getErrorName(zr));
 		s->zlast = zr;
 		s->inpos += ib.pos;
-		s->end += ob.pos;
 		if (ob.pos)
 			return (long)ob.pos;
 	}
+}
+
+/* The decompressing thread: fills chunks until the input ends, fails, or
+ * it is told to stop. */
+static void *decompress(void *arg)
+{
+	struct ds_src *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		while (s->cnum == NCHUNKS && !s->pstop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		int stop = s->pstop;
+		size_t slot = (s->chead + s->cnum) % NCHUNKS;
+		pthread_mutex_unlock(&s->mu);
+		if (stop)
+			break;
+		size_t len = 0; /* (the slot is this thread's until it is counted) */
+		long r = 1;
+		if (!s->chunk[slot] && !(s->chunk[slot] = malloc(DS_READ_CHUNK))) /* (as needed) */
+			r = ds_fail(DS_E_NOMEM, "%s: out of memory", s->path);
+		while (r > 0 && len < DS_READ_CHUNK &&
+		       (r = produce_into(s, s->chunk[slot] + len, DS_READ_CHUNK - len)) > 0)
+			len += (size_t)r;
+		pthread_mutex_lock(&s->mu);
+		if (len) {
+			s->chunklen[slot] = len;
+			s->cnum++;
+		}
+		if (r <= 0) {
+			s->pdone = 1;
+			s->prc = (int)r;
+			if (r < 0)
+				snprintf(s->perr, sizeof s->perr, "%s", ds_lasterr());
+		}
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		if (r <= 0)
+			break;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->pdone = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Go on decompressing on a thread beside the reader's (or here, without
+ * one): from now on the decoder and the raw input are the thread's. */
+static void start_thread(struct ds_src *s)
+{
+	s->can_thread = 0;
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&s->cv, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		return;
+	}
+	s->threaded = pthread_create(&s->tid, NULL, decompress, s) == 0;
+	if (!s->threaded) {
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+	}
+}
+
+/* Stop the thread (if it runs) and take back what it owned. */
+static void stop_thread(struct ds_src *s)
+{
+	if (!s->threaded)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->pstop = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->tid, NULL);
+	s->threaded = 0;
+}
+
+/* More uncompressed bytes at buf[end..cap): from the thread's chunks, or
+ * made here.  Returns bytes added (0 at the end) or a negative code. */
+static long produce(struct ds_src *s)
+{
+	if (!s->threaded) {
+		if (s->pstop) /* (stopped: what it made ahead is gone) */
+			return 0;
+		long r = produce_into(s, s->buf + s->end, s->cap - s->end);
+		if (r > 0)
+			s->end += (size_t)r;
+		if (r > 0 && s->can_thread && (s->made += (uint64_t)r) >= THREAD_AFTER)
+			start_thread(s);
+		return r;
+	}
+	pthread_mutex_lock(&s->mu);
+	while (s->cnum == 0 && !s->pdone)
+		pthread_cond_wait(&s->cv, &s->mu);
+	if (s->cnum == 0) {
+		int rc = s->prc;
+		pthread_mutex_unlock(&s->mu);
+		return rc < 0 ? ds_fail((enum ds_err) - rc, "%s", s->perr) : 0;
+	}
+	size_t slot = s->chead;
+	pthread_mutex_unlock(&s->mu);
+	size_t n = s->chunklen[slot] - s->coff, room = s->cap - s->end;
+	if (n > room)
+		n = room;
+	memcpy(s->buf + s->end, s->chunk[slot] + s->coff, n);
+	s->end += n;
+	s->coff += n;
+	if (s->coff == s->chunklen[slot]) {
+		pthread_mutex_lock(&s->mu);
+		s->chead = (s->chead + 1) % NCHUNKS;
+		s->cnum--;
+		s->coff = 0;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+	return (long)n;
 }
 
 long ds_src_get(struct ds_src *s, size_t n, const uint8_t **p)
@@ -259,6 +392,7 @@ int ds_src_drain(struct ds_src *s)
 		}
 		return 0;
 	}
+	stop_thread(s); /* (the rest is read raw, for the digest, not decompressed) */
 	while (!s->raweof) {
 		s->inpos = s->inlen;
 		int rc = read_raw(s);
@@ -294,6 +428,13 @@ void ds_src_close(struct ds_src *s)
 {
 	if (!s)
 		return;
+	stop_thread(s);
+	for (int i = 0; i < NCHUNKS; i++)
+		free(s->chunk[i]);
+	if (s->pstop) {
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+	}
 	if (s->map)
 		munmap((void *)s->map, s->maplen);
 	if (s->zinit)
@@ -334,7 +475,9 @@ static int start_stream(struct ds_src *s)
 			return ds_fail(DS_E_NOMEM, "%s: cannot start zstd decoder", s->path);
 	} else {
 		s->kind = K_RAW;
+		return 0;
 	}
+	s->can_thread = 1; /* (past THREAD_AFTER bytes) */
 	return 0;
 }
 

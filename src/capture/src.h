@@ -1,8 +1,11 @@
 /* src.h - byte source under the capture reader (internal to capture/).
  *
  * A plain regular file is mapped; anything else (stdin, pipes, gzip, zstd) is
- * read through a growing window.  Either way the reader asks for n contiguous
- * bytes at the current position and then skips past them. */
+ * read through a growing window, a compressed stream decompressed on a thread
+ * of its own once it has given 4 MB.  Either way the reader asks for n
+ * contiguous bytes at the current position and then skips past them.  The
+ * digest and the raw byte count of a stream are to be asked for after
+ * ds_src_drain (which stops that thread). */
 #ifndef DARKSCOPE_CAPTURE_SRC_H
 #define DARKSCOPE_CAPTURE_SRC_H
 

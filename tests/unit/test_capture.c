@@ -550,3 +550,67 @@ TEST(mapped_real_pcapng_reads_as_a_stream_does)
 	}
 	globfree(&g);
 }
+
+/* A compressed capture is decompressed on a thread of its own once it has
+ * given 4 MB, a few chunks ahead of the reader: a capture of 12 MB (the
+ * chunks go round twice) read from gzip and from zstd gives the frames of
+ * the plain file; a reader that stops early, before the thread or with it
+ * running, closes it without waiting for the rest; and the digest, drained
+ * after part of it was read (either way), is the XXH3-128 of the compressed
+ * file's bytes. */
+TEST(compressed_streams_read_as_the_plain_file)
+{
+	const char *plain = unit_tmp(".pcap"), *gz = unit_tmp(".pcap.gz"),
+	           *zst = unit_tmp(".pcap.zst");
+	FILE *f = fopen(plain, "wb");
+	pcap_header(f);
+	uint32_t i = 0;
+	while (ftell(f) < (12l << 20))
+		pcap_record(f, 1414800000 + i / 100, i, len_of(i)), i++;
+	fclose(f);
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "gzip -1 -c %s > %s && zstd -q -1 -c %s > %s", plain, gz, plain,
+	         zst);
+	CHECK_INT(system(cmd), ==, 0);
+	static struct frames a, b;
+	read_all(plain, &a);
+	CHECK_INT(a.n, ==, i);
+	CHECK_INT(a.rc, ==, 0);
+	const char *streams[] = {gz, zst};
+	for (int k = 0; k < 2; k++) {
+		read_all(streams[k], &b);
+		CHECK_INT(b.n, ==, a.n);
+		CHECK_INT(b.rc, ==, 0);
+		CHECK(b.all == a.all);
+		/* 100 or 40,000 frames (7 MB: the thread runs), then closed */
+		struct ds_capture c;
+		struct ds_frame fr;
+		for (int stop = 100; stop <= 40000; stop += 39900) {
+			CHECK_INT(ds_capture_open(&c, streams[k]), ==, 0);
+			for (int r = 0; r < stop; r++)
+				CHECK_INT(ds_capture_next(&c, &fr), ==, 1);
+			ds_capture_close(&c);
+		}
+		/* 1,000 or 40,000 frames, then the rest drained for the digest */
+		FILE *in = fopen(streams[k], "rb");
+		fseek(in, 0, SEEK_END);
+		long size = ftell(in);
+		rewind(in);
+		uint8_t *all = malloc((size_t)size);
+		CHECK_INT(fread(all, 1, (size_t)size, in), ==, size);
+		fclose(in);
+		char want[33], got[33] = "";
+		hex128(all, (size_t)size, want);
+		free(all);
+		for (int stop = 1000; stop <= 40000; stop += 39000) {
+			CHECK_INT(ds_capture_open(&c, streams[k]), ==, 0);
+			for (int r = 0; r < stop; r++)
+				CHECK_INT(ds_capture_next(&c, &fr), ==, 1);
+			CHECK_INT(ds_capture_drain(&c), ==, 0);
+			ds_capture_digest(&c, got);
+			CHECK_STR(got, want);
+			CHECK_INT(ds_capture_raw_bytes(&c), ==, size);
+			ds_capture_close(&c);
+		}
+	}
+}
