@@ -15,12 +15,20 @@ exec > >(tee "$OUT/results.txt") 2>&1
 echo "# darkscope bench, $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "# $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem/ {print $2}') GiB"
 
+# Each section starts by dropping its captures from the cache and reading
+# them in again (fresh): how a file's pages were cached (written, read in
+# bits, read in one go) changes what mapping them costs. Two captures of the
+# same size were read 0.1-0.5 s apart by two readers, one of them with 0.25 s
+# of system time against 0.07 s; dropped and read in again, 0.02-0.2 s apart.
+fresh() { for f in "$@"; do dd if="$f" iflag=nocache count=0 status=none; cat "$f" > /dev/null; done; }
+
 cap=$OUT/week.pcap
 if [ ! -f "$cap" ]; then
   $DS synth --geoip $GEO --from 2014-11-01 --to "2014-11-$(printf %02d "$DAYS")" --rate "$PPD" \
      --seed 42 --out "$cap" --write-config "$OUT/bench.conf" --quiet
   sed -i "s#^db = .*#db = $OUT/bench.db#" "$OUT/bench.conf"
 fi
+fresh "$cap"
 packets=$(build/bench_pcaploop "$cap" | awk '{print $1}')
 echo "capture: $cap, $packets packets, $(du -m "$cap" | cut -f1) MB"
 WARM=$cap
@@ -66,7 +74,7 @@ echo
 echo "## the same file as pcapng (the format of dumpcap and tshark; editcap writes it)"
 ng=$OUT/week.pcapng
 [ -f "$ng" ] || editcap -F pcapng "$cap" "$ng"
-WARM=$ng
+WARM=$ng; fresh $WARM
 best build/bench_pcaploop "$ng" > "$OUT/t"; t_ngl=$(cat "$OUT/t")
 best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$ng" > "$OUT/t"; t_ng=$(cat "$OUT/t")
 echo "libpcap loop: $t_ngl s; darkscope ingest -j1: $t_ng s = $(rate "$packets" "$t_ng") Mpps, CPU $BEST_CPU s; / libpcap loop: $(awk -v a="$t_ngl" -v b="$t_ng" 'BEGIN {printf "%.2f", a / b}')x, / nfpcapd (of the pcap): $(awk -v a="$t_nf" -v b="$t_ng" 'BEGIN {printf "%.2f", a / b}')x"
@@ -77,7 +85,7 @@ echo "## two files, -j1 against -j2"
 half=$OUT/week2.pcap
 [ -f "$half" ] || $DS synth --geoip $GEO --from 2014-11-08 --to "2014-11-$(printf %02d $((7 + DAYS)))" \
    --rate "$PPD" --seed 43 -c "$OUT/bench.conf" --out "$half" --quiet
-WARM="$cap $half"
+WARM="$cap $half"; fresh $WARM
 p2=$(( packets + $(build/bench_pcaploop "$half" | awk '{print $1}') ))
 best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half" > "$OUT/t"; t1=$(cat "$OUT/t"); c1=$BEST_CPU
 best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$cap" "$half" > "$OUT/t"; t2=$(cat "$OUT/t")
@@ -121,7 +129,7 @@ mixed=$OUT/mixed.pcap mixed2=$OUT/mixed2.pcap
    --rate "$PPD" --seed 42 --sweep 1 --out "$mixed" --quiet
 [ -f "$mixed2" ] || $DS synth --geoip $GEO -c "$OUT/bench.conf" --from 2014-11-08 --to "2014-11-$(printf %02d $((7 + DAYS)))" \
    --rate "$PPD" --seed 43 --sweep 1 --out "$mixed2" --quiet
-WARM="$mixed $mixed2"
+WARM="$mixed $mixed2"; fresh $WARM
 pm=$(build/bench_pcaploop "$mixed" | awk '{print $1}')
 pm2=$(( pm + $(build/bench_pcaploop "$mixed2" | awk '{print $1}') ))
 best build/bench_pcaploop "$mixed" > "$OUT/t"; tl=$(cat "$OUT/t")
@@ -146,7 +154,7 @@ flood=$OUT/flood.pcap
 [ -f "$flood" ] || $DS synth --geoip $GEO -c "$OUT/bench.conf" --from 2014-11-01 --to 2014-11-02 --rate 100000 \
    --event spoofed:port=80/tcp,start=2014-11-01,days=2,share=60 --seed 44 --out "$flood" --quiet
 fp=$(build/bench_pcaploop "$flood" | awk '{print $1}')
-WARM=$flood
+WARM=$flood; fresh $WARM
 best $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$flood" > "$OUT/t"; t_f=$(cat "$OUT/t")
 src=$($DS top ports -c "$OUT/bench.conf" --format json | jq .total_sources)
 echo "$fp packets, about $src distinct sources: $t_f s = $(rate "$fp" "$t_f") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
