@@ -2,8 +2,8 @@
 # bench/ab.sh - the ingest of this tree against an earlier commit's, in one
 # run, turn by turn, so that a noisy machine slows both alike.
 #   bench/ab.sh BASE [RUNS]      e.g. bench/ab.sh 5a73c89 5
-# Uses bench/run.sh's captures (bench/out/week.pcap, mixed.pcap; written by
-# it, or here if missing).  For each capture and mode it prints the best wall
+# Uses bench/run.sh's captures (bench/out/week.pcap, mixed.pcap, week2.pcap;
+# written by it, or here if missing); "two" is week and week2 in one ingest.  For each capture and mode it prints the best wall
 # time and the CPU time (user + system) of that run for BASE and for HEAD,
 # and checks that both stores hold byte-identical day segments.
 set -euo pipefail
@@ -24,24 +24,28 @@ make -j"$(nproc)" build/darkscope >/dev/null
 sed -i "s#^db = .*#db = $OUT/bench.db#" "$OUT/bench.conf"
 [ -f "$OUT/mixed.pcap" ] || build/darkscope synth --geoip $GEO -c "$OUT/bench.conf" --from 2014-11-01 \
   --to 2014-11-07 --rate 1450000 --seed 42 --sweep 1 --out "$OUT/mixed.pcap" --quiet
+[ -f "$OUT/week2.pcap" ] || build/darkscope synth --geoip $GEO -c "$OUT/bench.conf" --from 2014-11-08 \
+  --to 2014-11-14 --rate 1450000 --seed 43 --out "$OUT/week2.pcap" --quiet
 
 echo "# bench/ab.sh: $(git rev-parse --short "$BASE") against $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)'), best of $RUNS, $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-12s %-18s %16s %16s %8s\n' capture mode "base wall/CPU" "head wall/CPU" "speed-up"
 segs() { sqlite3 "$1" "select mask, day, rows, packets, hex(data) from segday order by mask, day" | md5sum | cut -c1-12; }
-for cap in week mixed; do
-  for mode in "-j1" "-j2" "taskset -j1"; do
+for cap in ${CAPS:-week mixed two}; do
+  files=$OUT/$cap.pcap modes=("-j1" "-j2" "taskset -j1")
+  [ "$cap" = two ] && files="$OUT/week.pcap $OUT/week2.pcap" modes=("-j2" "taskset -j2")
+  for mode in "${modes[@]}"; do
     declare -A best=() cpu=()
     for _ in $(seq "$RUNS"); do
       for who in base head; do
         ds=build/darkscope
         [ $who = base ] && ds=$base_dir/build/darkscope
         pre=; args=$mode
-        [ "$mode" = "taskset -j1" ] && pre="taskset -c 0" args=-j1
+        case $mode in taskset*) pre="taskset -c 0" args=${mode#taskset } ;; esac
         db=$OUT/ab-$who.db
         rm -f "$db" "$db-wal" "$db-shm"
-        cat "$OUT/$cap.pcap" >/dev/null
+        cat $files >/dev/null
         /usr/bin/time -o "$OUT/ab-time" -f "%e %U %S" $pre "$ds" ingest -c "$OUT/bench.conf" --db "$db" \
-          $args --quiet "$OUT/$cap.pcap"
+          $args --quiet $files
         read -r e u s < "$OUT/ab-time"
         if [ -z "${best[$who]:-}" ] || awk -v a="$e" -v b="${best[$who]}" 'BEGIN {exit !(a < b)}'; then
           best[$who]=$e; cpu[$who]=$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}')

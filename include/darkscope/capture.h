@@ -145,6 +145,14 @@ int ds_capture_mapped(const struct ds_capture *c, uint64_t *size);
 int ds_capture_find(struct ds_capture *c, uint64_t from, uint64_t *at);
 int ds_capture_range(struct ds_capture *c, uint64_t from, uint64_t to);
 
+/* End c's part early, at a record ds_capture_find() finds at or after offset
+ * `min`, so that another reader can read the rest: [*at, the part's old end)
+ * with ds_capture_range().  c must have been given a range and be mapped.
+ * Returns 1 with *at set, 0 when no record is found after where c is and
+ * before its part's end (c is not changed), or a negative code.  The seam is
+ * checked as a planned one is: c must land exactly on *at. */
+int ds_capture_cut(struct ds_capture *c, uint64_t min, uint64_t *at);
+
 /* Plan a split of path into at most n parts of at least min bytes: the
  * parts' starts go to at[] (at[0] = 0; n entries of room), each found near
  * its share of the file.  Returns the number of parts: 1 when the file

@@ -625,6 +625,21 @@ int ds_capture_range(struct ds_capture *c, uint64_t from, uint64_t to)
 	return 0;
 }
 
+int ds_capture_cut(struct ds_capture *c, uint64_t min, uint64_t *at)
+{
+	uint64_t end = c->stop ? c->stop : c->maplen, o;
+	if (!c->map || !c->primed || min <= c->mpos || min >= end)
+		return 0;
+	int rc = ds_capture_find(c, min, &o);
+	if (rc != 1)
+		return rc;
+	if (o <= c->mpos || o >= end)
+		return 0;
+	c->stop = o;
+	*at = o;
+	return 1;
+}
+
 int ds_capture_digest_as_read(struct ds_capture *c)
 {
 	return ds_src_digest_as_read(c->src);

@@ -31,13 +31,28 @@ struct shared {
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
 	struct ds_geo *geo; /* the database, opened once: each reader has a cache over it */
+	/* A reader out of work takes the second half of what another reader
+	 * still has to read (give()), so that the readers of a group end
+	 * together however its files' sizes and the threads' shares of the CPUs
+	 * differ.  Guarded by cut_mu; busy readers peek at `hungry` unlocked. */
+	pthread_mutex_t cut_mu;
+	pthread_cond_t cut_cv;
+	int hungry;         /* readers waiting for a part */
+	int busy;           /* parts being read or waiting for a reader */
+	struct job *offers; /* parts waiting for a reader: cut off for the hungry */
+	int noffers;
+	struct job **parts; /* every part of the group, in the writer's reader order */
+	int nparts;         /* parts so far */
+	struct job *cuts;   /* room for the parts cut off */
+	int ncuts, maxcuts;
 };
 
 struct job {
 	const char *path;
 	struct shared *sh;
 	int reader;        /* index within its group */
-	int part, nparts;  /* which part of its file this reader reads, of how many */
+	int part, nparts;  /* which part of its file this reader reads, of how many planned */
+	int ncut;          /* (a file's first part) parts of the file cut off while read */
 	struct job *whole; /* the job of the file's first part (itself if not split) */
 	uint64_t from, to; /* a part's byte range (to = 0: to the end) */
 	int no_split;      /* a split read of the file failed: read it whole */
@@ -46,6 +61,8 @@ struct job {
 	int late_digest; /* digested as it is read: no stored file has its size */
 	int rc;          /* 0, or the failure code */
 	double ended;    /* when its reader ended (ds_elapsed), for -v */
+	double done;     /* (a thread's first part) when the thread ran out of parts */
+	struct job *next_offer;
 	char err[1024];
 	int partial;
 	uint64_t frames, nonip, bad, unattributed;
@@ -106,6 +123,75 @@ static int count_batch(struct job *j, struct ds_geo *geo, struct ds_agg *agg, st
 
 #define BATCH 32
 
+static int32_t first_hour(const struct job *j);
+
+/* Reader j, whose capture is at `cap` in a mapping of `size` bytes, cuts
+ * the rest of its part in two for a reader out of work when at least two
+ * parts' worth (o->split) is left: it reads on up to a record near the
+ * middle, and the other reads from there to j's end.  Returns 0 when j is
+ * not to be asked again (too little left, no record found where it looked,
+ * or the group has as many parts as it can have). */
+static int give(struct job *j, struct ds_capture *cap, uint64_t size)
+{
+	struct shared *sh = j->sh;
+	uint64_t end = j->to ? j->to : size, pos = cap->mpos, min = sh->o->split, at;
+	if (pos >= end || end - pos < 2 * min)
+		return 0;
+	pthread_mutex_lock(&sh->cut_mu);
+	int more = sh->ncuts < sh->maxcuts;
+	if (more && sh->hungry > sh->noffers) {
+		more = ds_capture_cut(cap, pos + (end - pos) / 2, &at) == 1;
+		if (more) {
+			struct job *w = j->whole, *nj = &sh->cuts[sh->ncuts++];
+			*nj = (struct job){.path = j->path,
+			                   .sh = sh,
+			                   .whole = w,
+			                   .part = w->nparts + w->ncut++,
+			                   .nparts = 2, /* (more than one: a range to read) */
+			                   .reader = sh->nparts,
+			                   .from = at,
+			                   .to = j->to};
+			j->to = at;
+			sh->parts[sh->nparts++] = nj;
+			ds_writer_reader_handover(sh->writer, j->reader, nj->reader,
+			                          first_hour(nj));
+			nj->next_offer = sh->offers;
+			sh->offers = nj;
+			sh->noffers++;
+			sh->busy++;
+			pthread_cond_signal(&sh->cut_cv);
+			DS_DEBUG("ingest", "%s: bytes %llu-%llu handed from reader %d to reader %d",
+			         j->path, (unsigned long long)at, (unsigned long long)end,
+			         j->reader, nj->reader);
+		}
+	}
+	pthread_mutex_unlock(&sh->cut_mu);
+	return more;
+}
+
+/* The reader of a part that ended (ok: it did not fail) waits for another
+ * while any part is being read; NULL when none is left for it. */
+static struct job *next_part(struct shared *sh, int ok)
+{
+	struct job *nj = NULL;
+	pthread_mutex_lock(&sh->cut_mu);
+	sh->busy--;
+	if (ok) {
+		__atomic_fetch_add(&sh->hungry, 1, __ATOMIC_RELAXED);
+		while (!sh->offers && sh->busy > 0)
+			pthread_cond_wait(&sh->cut_cv, &sh->cut_mu);
+		if ((nj = sh->offers) != NULL) {
+			sh->offers = nj->next_offer;
+			sh->noffers--;
+		}
+		__atomic_fetch_sub(&sh->hungry, 1, __ATOMIC_RELAXED);
+	}
+	if (sh->busy == 0)
+		pthread_cond_broadcast(&sh->cut_cv);
+	pthread_mutex_unlock(&sh->cut_mu);
+	return nj;
+}
+
 static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 {
 	struct ds_capture cap;
@@ -114,11 +200,15 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 	size_t n = 0;
 	const struct ds_sensormap *map = j->sh->map;
 	struct ds_classify_memo memo = DS_CLASSIFY_MEMO_INIT;
+	uint64_t size = 0;
 	int rc = ds_capture_open(&cap, j->path);
 	if (rc < 0)
 		return rc;
+	/* (a part of a file read whole after a failed split is not cut) */
+	int cuttable = !j->no_split && j->sh->o->split > 0 && !ds_is_stdin(j->path) &&
+	               ds_capture_mapped(&cap, &size);
 	if ((j->late_digest && (rc = ds_capture_digest_as_read(&cap)) < 0) ||
-	    (j->nparts > 1 && (rc = ds_capture_range(&cap, j->from, j->to)) < 0)) {
+	    ((j->nparts > 1 || cuttable) && (rc = ds_capture_range(&cap, j->from, j->to)) < 0)) {
 		ds_capture_close(&cap);
 		return rc;
 	}
@@ -140,6 +230,8 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 				rc = arc;
 				break;
 			}
+			if (cuttable && __atomic_load_n(&j->sh->hungry, __ATOMIC_RELAXED) > 0)
+				cuttable = give(j, &cap, size);
 		}
 		if (rc != 1)
 			break;
@@ -164,33 +256,36 @@ static int read_file(struct job *j, struct ds_geo *geo, struct ds_agg *agg)
 	return rc;
 }
 
+/* A reader thread: its part, then the parts cut off for it. */
 static void *worker(void *arg)
 {
-	struct job *j = arg;
+	struct job *first = arg, *j = first;
+	struct shared *sh = j->sh;
 	struct ds_geo *geo = NULL;
-	struct ds_agg agg;
-	int agg_ok = 0;
-	int rc = ds_geo_open_cache(&geo, j->sh->geo);
-	if (rc == 0 && (rc = ds_agg_init(&agg, j->sh->o->max_keys, 0, emit_hour, j)) == 0)
-		agg_ok = 1;
-	if (rc == 0)
-		rc = read_file(j, geo, &agg);
-	if (rc < 0) {
-		j->rc = rc;
-		snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
+	int grc = ds_geo_open_cache(&geo, sh->geo);
+	while (j) {
+		struct ds_agg agg;
+		int rc = grc;
+		if (rc == 0 && (rc = ds_agg_init(&agg, sh->o->max_keys, 0, emit_hour, j)) == 0) {
+			rc = read_file(j, geo, &agg);
+			ds_agg_free(&agg);
+		}
+		if (rc < 0) {
+			j->rc = rc;
+			snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
+		}
+		ds_writer_reader_done(sh->writer, j->reader);
+		first->done = j->ended = ds_elapsed();
+		j = next_part(sh, rc == 0);
 	}
-	ds_writer_reader_done(j->sh->writer, j->reader);
-	j->ended = ds_elapsed();
 	if (geo) {
 		uint64_t h, m;
 		ds_geo_stats(geo, &h, &m);
-		pthread_mutex_lock(&j->sh->mu);
-		j->sh->geo_hits += h;
-		j->sh->geo_misses += m;
-		pthread_mutex_unlock(&j->sh->mu);
+		pthread_mutex_lock(&sh->mu);
+		sh->geo_hits += h;
+		sh->geo_misses += m;
+		pthread_mutex_unlock(&sh->mu);
 	}
-	if (agg_ok)
-		ds_agg_free(&agg);
 	ds_geo_close(geo);
 	return NULL;
 }
@@ -228,6 +323,7 @@ static int plan_parts(struct job *j, int want, struct job *extra, struct job **r
 	j->whole = j;
 	j->part = 0;
 	j->nparts = 1;
+	j->ncut = 0;
 	j->from = j->to = 0;
 	readers[(*nr)++] = j;
 	int n = j->no_split ? 1 : ds_capture_split(j->path, want, j->sh->o->split, at);
@@ -313,26 +409,39 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 {
 	struct ds_store *st = sh->st;
 	struct job *rd[DS_MAX_THREADS];
-	struct job *extra = calloc((size_t)threads, sizeof *extra);
+	struct job *extra = calloc((size_t)threads, sizeof *extra),
+	           *cuts = calloc(DS_MAX_THREADS, sizeof *cuts);
 	int nr = 0, nx = 0;
-	if (!extra)
+	if (!extra || !cuts) {
+		free(extra);
+		free(cuts);
 		return ds_fail(DS_E_NOMEM, "out of memory");
+	}
 	for (int i = 0; i < n; i++)
 		nx += plan_parts(jobs[i], threads / n + (i < threads % n), extra + nx, rd, &nr);
 	int rc = st->ops->begin(st);
 	if (rc < 0) {
 		free(extra);
+		free(cuts);
 		return rc;
 	}
 	for (int i = 0; i < nr; i++)
 		rd[i]->reader = i;
 	sh->readers = nr;
-	if ((rc = ds_writer_start(&sh->writer, st, nr, 4)) < 0) {
+	/* (a reader of the writer for each part, those cut off too) */
+	if ((rc = ds_writer_start(&sh->writer, st, DS_MAX_THREADS, 4)) < 0) {
 		st->ops->rollback(st);
 		free(extra);
+		free(cuts);
 		return rc;
 	}
 	tell_spans(sh->writer, rd, nr);
+	sh->parts = rd;
+	sh->nparts = sh->busy = nr;
+	sh->hungry = sh->noffers = sh->ncuts = 0;
+	sh->offers = NULL;
+	sh->cuts = cuts;
+	sh->maxcuts = DS_MAX_THREADS - nr;
 	double t0 = ds_elapsed();
 	pthread_t tid[DS_MAX_THREADS];
 	int started[DS_MAX_THREADS] = {0};
@@ -342,25 +451,44 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 		snprintf(name, sizeof name, "ds-read%d", i);
 		if (started[i])
 			pthread_setname_np(tid[i], name);
+		else { /* (its part waits for a reader that ran out of work) */
+			pthread_mutex_lock(&sh->cut_mu);
+			rd[i]->next_offer = sh->offers;
+			sh->offers = rd[i];
+			sh->noffers++;
+			pthread_mutex_unlock(&sh->cut_mu);
+		}
 	}
 	worker(rd[0]);
-	for (int i = 1; i < nr; i++) {
+	for (int i = 1; i < nr; i++)
 		if (started[i])
 			pthread_join(tid[i], NULL);
-		else
-			worker(rd[i]);
-	}
 	int wrc = ds_writer_finish(sh->writer, &sh->t_store, &sh->t_days, &sh->days_built);
 	sh->writer = NULL;
 	double first = INFINITY, last = 0, stored = ds_elapsed();
-	for (int i = 0; i < nr; i++) {
-		first = rd[i]->ended < first ? rd[i]->ended : first;
-		last = rd[i]->ended > last ? rd[i]->ended : last;
-	}
 	for (int i = 0; i < nr; i++)
-		if (rd[i]->part > 0)
-			join_part(rd[i]->whole, rd[i]);
+		if (i == 0 || started[i]) {
+			first = rd[i]->done < first ? rd[i]->done : first;
+			last = rd[i]->done > last ? rd[i]->done : last;
+		}
+	/* each file's parts in the file's order (those cut off came last) */
+	int nparts = sh->nparts;
+	for (int i = 0; i < n; i++) {
+		jobs[i]->nparts += jobs[i]->ncut; /* (one that fails is read again whole) */
+		for (uint64_t after = 0;;) {
+			struct job *next = NULL;
+			for (int k = 0; k < nparts; k++)
+				if (rd[k]->whole == jobs[i] && rd[k]->part > 0 &&
+				    rd[k]->from > after && (!next || rd[k]->from < next->from))
+					next = rd[k];
+			if (!next)
+				break;
+			join_part(jobs[i], next);
+			after = next->from;
+		}
+	}
 	free(extra);
+	free(cuts);
 	int failed = 0;
 	for (int i = 0; i < n; i++)
 		failed |= jobs[i]->rc < 0;
@@ -403,9 +531,11 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 	/* where a group's time goes: the readers side by side, then the end
 	 * that is not: the store writer's last hours and days, and the commit */
 	DS_INFO("ingest",
-	        "%d file%s, %d reader%s: the readers ended %.3f-%.3f s after they started, "
-	        "the store writer %.3f s after the last, the commit took %.3f s",
-	        n, n == 1 ? "" : "s", nr, nr == 1 ? "" : "s", first - t0, last - t0, stored - last,
+	        "%d file%s, %d reader%s, %d part%s cut off for readers out of work: the readers "
+	        "ended %.3f-%.3f s after they started, the store writer %.3f s after the last, "
+	        "the commit took %.3f s",
+	        n, n == 1 ? "" : "s", nr, nr == 1 ? "" : "s", nparts - nr,
+	        nparts - nr == 1 ? "" : "s", first - t0, last - t0, stored - last,
 	        ds_elapsed() - tc);
 	return rc;
 }
@@ -526,6 +656,8 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	    (rc = ds_geo_open(&sh.geo, o->geoip)) < 0)
 		goto out;
 	pthread_mutex_init(&sh.mu, NULL);
+	pthread_mutex_init(&sh.cut_mu, NULL);
+	pthread_cond_init(&sh.cut_cv, NULL);
 	if (threads <= 0)
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
@@ -644,6 +776,8 @@ out_todo:
 	free(todo);
 out_mu:
 	pthread_mutex_destroy(&sh.mu);
+	pthread_mutex_destroy(&sh.cut_mu);
+	pthread_cond_destroy(&sh.cut_cv);
 out:
 	ds_geo_close(sh.geo);
 	ds_sensormap_free(&map);

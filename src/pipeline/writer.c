@@ -213,6 +213,16 @@ void ds_writer_reader_span(struct ds_writer *w, int r, int32_t from, int32_t unt
 	pthread_mutex_unlock(&w->mu);
 }
 
+void ds_writer_reader_handover(struct ds_writer *w, int r, int nr, int32_t from)
+{
+	pthread_mutex_lock(&w->mu);
+	w->from[nr] = from;
+	w->until[nr] = w->until[r];
+	if (from != INT32_MAX)
+		w->until[r] = from + DS_AGG_LAG_HOURS;
+	pthread_mutex_unlock(&w->mu);
+}
+
 void ds_writer_reader_done(struct ds_writer *w, int r)
 {
 	pthread_mutex_lock(&w->mu);

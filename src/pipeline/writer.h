@@ -48,6 +48,11 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
  * arrive, and is built again then. */
 void ds_writer_reader_span(struct ds_writer *w, int r, int32_t from, int32_t until);
 
+/* Reader r hands the rest of its part from the hour `from` on (INT32_MAX:
+ * not known) to reader nr, which has sent nothing: nr will send hours from
+ * `from` up to where r's part was to end, and r up to `from`. */
+void ds_writer_reader_handover(struct ds_writer *w, int r, int nr, int32_t from);
+
 /* Reader r has sent its last hour. */
 void ds_writer_reader_done(struct ds_writer *w, int r);
 

@@ -124,6 +124,22 @@ out=$("$DS" ingest --db "$TMP/e.db" --geoip "$GEO" -v -j4 --split 1M "$big" 2>&1
 check "one file of 3 days read in 4 parts: 3 built ($(grep -o '[0-9]* built' <<<"$out"))" \
   eval 'grep -q "4 readers" <<<"$out" && grep -q "(3 built)" <<<"$out"'
 
+# a small file beside a big one: the small one's reader, out of work, takes
+# the second half of what the big one's reader has left, and so on while a
+# part's rest is large enough to cut.  Each day is still built once, and the
+# store holds what one reader stores.
+small=$TMP/small.pcap
+"$DS" synth --geoip "$GEO" --from 2014-11-07 --to 2014-11-07 --rate 20000 --seed 7 --out "$small" --quiet
+out=$("$DS" ingest --db "$TMP/u.db" --geoip "$GEO" -v -v -j2 --split 4M "$big" "$small" 2>&1)
+"$DS" ingest --db "$TMP/u1.db" --geoip "$GEO" --quiet -j1 "$big" "$small"
+check "a big file beside a small one, -j2: $(grep -c 'handed from reader' <<<"$out") parts of the big one cut off for the other reader, 4 day rollups built ($(grep -o '[0-9]* built' <<<"$out"))" \
+  eval 'grep -q "bytes [0-9]*-[0-9]* handed from reader 0 to reader 2" <<<"$out" && grep -q "(4 built)" <<<"$out" &&
+        ! grep -q "split read failed" <<<"$out"'
+same "... the same segments as one reader's" <(segs "$TMP/u.db") <(segs "$TMP/u1.db")
+same "... and the same files (digests, packets, time spans)" \
+  <("$DS" files --db "$TMP/u.db" --format json | jq -S '.files | sort_by(.path)') \
+  <("$DS" files --db "$TMP/u1.db" --format json | jq -S '.files | sort_by(.path)')
+
 # two ingest processes at once, each committing in steps: the second waits
 # for the first's last commit. Between two steps the first holds no SQLite
 # lock; only the ingest lock keeps the second from starting there and taking

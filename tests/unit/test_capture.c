@@ -273,6 +273,136 @@ TEST(split_pcapng_with_a_late_interface_fails_the_seam)
 	CHECK_INT(read_parts(path, 1, out, 3000), ==, 2000);
 }
 
+/* Read path as ingest's readers share it: one reader from the start; every
+ * `every` frames, a reader with more than `min` bytes left cuts the rest of
+ * its part in two and the second half is queued for another.  The frames,
+ * in file order, go to out (up to max).  Returns the count, or the first
+ * error code; *cuts counts the cuts. */
+static long read_cutting(const char *path, long every, uint64_t min, struct seen *out, long max,
+                         int *cuts)
+{
+	uint64_t from[64] = {0}, to[64] = {0};
+	int nparts = 1;
+	long got = 0;
+	*cuts = 0;
+	for (int k = 0; k < nparts; k++) {
+		struct ds_capture c;
+		struct ds_frame f;
+		uint64_t size, at;
+		int rc;
+		if (ds_capture_open(&c, path) < 0)
+			return -1;
+		if (!ds_capture_mapped(&c, &size) ||
+		    (rc = ds_capture_range(&c, from[k], to[k])) < 0) {
+			ds_capture_close(&c);
+			return -1;
+		}
+		for (long i = 1; (rc = ds_capture_next(&c, &f)) == 1; i++) {
+			if (got < max)
+				out[got++] = (struct seen){f.offset, f.ts_sec,   f.ts_nsec,
+				                           f.caplen, f.linktype, f.data[0]};
+			uint64_t end = c.stop ? c.stop : size;
+			if (i % every == 0 && nparts < 64 && end - c.mpos > min &&
+			    ds_capture_cut(&c, c.mpos + (end - c.mpos) / 2, &at) == 1) {
+				from[nparts] = at;
+				to[nparts++] = end == size ? 0 : end;
+				++*cuts;
+			}
+		}
+		ds_capture_close(&c);
+		if (rc < 0)
+			return rc;
+	}
+	/* (parts were read in the order they were cut off, not the file's) */
+	for (long i = 1; i < got; i++)
+		for (long k = i; k > 0 && out[k - 1].offset > out[k].offset; k--) {
+			struct seen t = out[k];
+			out[k] = out[k - 1];
+			out[k - 1] = t;
+		}
+	return got;
+}
+
+/* A part cut while it is read ends exactly where the part cut off starts,
+ * however often the parts are cut again: every record is read once, as a
+ * whole read reads it; and a cut where no record can follow changes nothing. */
+TEST(parts_cut_while_read_read_every_record_once)
+{
+	const char *pcap = unit_tmp(".pcap"), *ng = unit_tmp(".pcapng");
+	FILE *f = fopen(pcap, "wb");
+	pcap_header(f);
+	for (uint32_t i = 0; i < 5000; i++)
+		pcap_record(f, 1414800000 + i / 10, i, len_of(i));
+	fclose(f);
+	f = fopen(ng, "wb");
+	ng_shb(f);
+	ng_idb(f, 101, 0);
+	ng_idb(f, 1, 1);
+	for (uint32_t i = 0; i < 4000; i++)
+		ng_epb(f, i % 2,
+		       i % 2 ? (1414800000ull + i) * 1000000000 : (1414800000ull + i) * 1000000, i,
+		       len_of(i));
+	fclose(f);
+	static struct seen whole[6000], cut[6000];
+	const char *paths[] = {pcap, ng};
+	for (int p = 0; p < 2; p++) {
+		long a = read_parts(paths[p], 1, whole, 6000);
+		CHECK_INT(a, ==, p ? 4000 : 5000);
+		for (long every = 1; every <= 700; every = every * 3 + 1) {
+			int cuts;
+			long b = read_cutting(paths[p], every, 2000, cut, 6000, &cuts);
+			CHECK_INT(b, ==, a);
+			CHECK_INT(cuts, >, 2);
+			if (a == b && a > 0)
+				CHECK(memcmp(whole, cut, (size_t)a * sizeof *whole) == 0);
+		}
+	}
+	struct ds_capture c;
+	struct ds_frame fr;
+	uint64_t size, at = 7;
+	/* not before a range is given, nor at or past the part's end */
+	CHECK_INT(ds_capture_open(&c, pcap), ==, 0);
+	CHECK(ds_capture_mapped(&c, &size));
+	CHECK_INT(ds_capture_cut(&c, size / 2, &at), ==, 0);
+	CHECK_INT(ds_capture_range(&c, 0, 0), ==, 0);
+	CHECK_INT(ds_capture_cut(&c, size, &at), ==, 0);
+	CHECK_INT(ds_capture_cut(&c, size - 10, &at), ==, 0); /* (inside the last record) */
+	CHECK_INT(at, ==, 7);
+	CHECK_INT(ds_capture_cut(&c, size / 2, &at), ==, 1);
+	uint64_t mid = at;
+	CHECK_INT(ds_capture_cut(&c, mid + 1, &at), ==, 0); /* (past the new end) */
+	CHECK_INT(ds_capture_cut(&c, mid - 5, &at), ==, 0); /* (the next record is the end) */
+	CHECK_INT(at, ==, mid);
+	long n = 0;
+	int rc;
+	while ((rc = ds_capture_next(&c, &fr)) == 1)
+		n++;
+	CHECK_INT(rc, ==, 0);
+	CHECK_INT(n, >, 2000);
+	CHECK_INT(n, <, 3000);
+	ds_capture_close(&c);
+}
+
+/* A cut after an interface block that the file's leading blocks lack: the
+ * part before it fails its seam, as a planned split does. */
+TEST(part_cut_past_a_late_interface_fails_the_seam)
+{
+	const char *path = unit_tmp(".pcapng");
+	FILE *f = fopen(path, "wb");
+	ng_shb(f);
+	ng_idb(f, 101, 0);
+	for (uint32_t i = 0; i < 2000; i++) {
+		if (i == 100)
+			ng_idb(f, 1, 1);
+		ng_epb(f, i >= 100 ? i % 2 : 0, (1414800000ull + i) * 1000000, i, len_of(i));
+	}
+	fclose(f);
+	static struct seen out[3000];
+	int cuts;
+	CHECK_INT(read_cutting(path, 500, 2000, out, 3000, &cuts), ==, -DS_E_SEAM);
+	CHECK(strstr(ds_lasterr(), "interfaces differ") != NULL);
+}
+
 TEST(compressed_captures_are_not_split)
 {
 	const char *path = unit_tmp(".pcap.gz");

@@ -919,3 +919,59 @@ TEST(writer_builds_each_day_once_when_a_part_has_not_started)
 		unlink(path);
 	}
 }
+
+/* A file of 4 days planned in two parts (days 0-1, days 2-3); the first
+ * part is cut at hour 30 for a third reader, whose part then reaches one
+ * hour into day 2, where the second part began.  Day 2 waits for the third
+ * reader even after it has sent hours of day 1 (it has taken over the
+ * first part's span up to the second part's start): each day is built
+ * once, and the hour both sent is merged. */
+TEST(writer_builds_each_day_once_when_a_part_is_cut)
+{
+	const int32_t h0 = 16000 * 24, second = h0 + 48, cut = h0 + 30;
+	const char *path = unit_tmp(".db");
+	struct ds_store *st;
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	struct ds_writer *w;
+	CHECK_INT(ds_writer_start(&w, st, 3, 4), ==, 0);
+	ds_writer_reader_span(w, 0, h0, second + DS_AGG_LAG_HOURS);
+	ds_writer_reader_span(w, 1, second, INT32_MAX);
+	const struct {
+		int r;
+		int32_t from, to; /* hours [from, to) */
+		int done, cut;
+	} steps[] = {
+	        {0, h0, h0 + 10, 0, 1},         /* then reader 0 cuts its part */
+	        {1, second, h0 + 96, 1, 0},     /* the second part, all of it */
+	        {0, h0 + 10, cut, 1, 0},        /* the first, up to the cut */
+	        {2, cut, h0 + 40, 0, 0},        /* the part cut off, in day 1 */
+	        {2, h0 + 40, second + 1, 1, 0}, /* and up to an hour of day 2 */
+	};
+	for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+		for (int32_t h = steps[k].from; h < steps[k].to; h++)
+			CHECK_INT(ds_writer_put(w, hour_pkg(h, steps[k].r)), ==, 0);
+		if (steps[k].cut)
+			ds_writer_reader_handover(w, 0, 2, cut);
+		if (steps[k].done)
+			ds_writer_reader_done(w, steps[k].r);
+		usleep(300 * 1000); /* (time to store them, and to build what is due) */
+	}
+	double hs = 0, dsec = 0;
+	unsigned built = 0;
+	CHECK_INT(ds_writer_finish(w, &hs, &dsec, &built), ==, 0);
+	if (built != 4)
+		UNIT_FAIL("%u day rollups built, want 4", built);
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	struct ds_period p = {.day0 = h0 / 24, .day1 = h0 / 24 + 3};
+	struct ds_top t;
+	CHECK_INT(ds_top(st, DS_DIM_PORT, &p, NULL, 0, 0, hex_text, NULL, &t), ==, 0);
+	CHECK_INT(t.n, ==, 2);
+	if (t.n == 2) {
+		CHECK_INT(t.rows[0].packets, ==, 97 * 3);
+		CHECK_INT(t.rows[1].packets, ==, 97 * 1);
+	}
+	ds_top_free(&t);
+	st->ops->close(st);
+	unlink(path);
+}
