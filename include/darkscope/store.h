@@ -49,6 +49,11 @@ struct ds_store_ops {
 	int (*begin)(struct ds_store *s);
 	int (*commit)(struct ds_store *s);
 	int (*rollback)(struct ds_store *s);
+	/* Optional (NULL: nothing to do): a transaction whose writes are about
+	 * to end soon (its last rows are few), so that a backend that commits
+	 * in steps can save what it has now and work on it meanwhile.  What it
+	 * saved stays unseen until commit, and goes on rollback. */
+	int (*step)(struct ds_store *s);
 	/* 1 and *info filled when digest was ingested before, 0 when not. */
 	int (*file_seen)(struct ds_store *s, const char *digest, struct ds_file_info *info,
 	                 char *path, size_t pathcap);

@@ -30,6 +30,7 @@ struct ds_writer {
 	struct ds_hourpkg *head, *tail;
 	size_t pending, max_pending;
 	int done, rc;
+	int stepped; /* the store was told the end is near */
 	char err[1024];
 	int nreaders;
 	int32_t seen[DS_MAX_THREADS]; /* each reader's last hour sent (INT32_MAX: done) */
@@ -280,13 +281,18 @@ static void *run(void *arg)
 		fail(w, rc);
 		pthread_cond_broadcast(&w->room);
 	}
-	/* the queue is done: build the days left, both workers side by side */
-	int failed = w->rc;
+	/* the queue is done: build the days left, both workers side by side.
+	 * The store saves what it has first (the first worker here asks it),
+	 * to work on it while they are built. */
+	int failed = w->rc, step = !w->stepped;
+	w->stepped = 1;
 	pthread_mutex_unlock(&w->mu);
 	if (!failed) {
 		double t0 = ds_elapsed();
 		pthread_mutex_lock(&w->smu);
-		int rc = build_due(w, 0);
+		int rc = step && w->st->ops->step ? w->st->ops->step(w->st) : 0;
+		if (rc == 0)
+			rc = build_due(w, 0);
 		pthread_mutex_unlock(&w->smu);
 		pthread_mutex_lock(&w->mu);
 		w->seconds += ds_elapsed() - t0;

@@ -608,12 +608,9 @@ static void ingest_unlock(struct sq *s)
 		flock(s->lockfd, LOCK_UN);
 }
 
-/* After a row is written: commit once a step's worth has gathered, and
- * have it checkpointed meanwhile. */
-static int stage_step_done(struct sq *s, size_t bytes)
+/* Commit what the steps so far wrote, and have it checkpointed meanwhile. */
+static int stage_commit(struct sq *s)
 {
-	if (!s->staging || (s->unsaved += bytes) < s->step)
-		return 0;
 	s->unsaved = 0;
 	int rc = exec(s, "COMMIT");
 	if (rc == 0 && s->pause_ms > 0) { /* (widens the gap the ingest lock covers) */
@@ -627,6 +624,23 @@ static int stage_step_done(struct sq *s, size_t bytes)
 	s->steps++;
 	checkpoint_kick(s);
 	return 0;
+}
+
+/* After a row is written: commit once a step's worth has gathered. */
+static int stage_step_done(struct sq *s, size_t bytes)
+{
+	if (!s->staging || (s->unsaved += bytes) < s->step)
+		return 0;
+	return stage_commit(s);
+}
+
+/* The ingest's last rows are near (the readers are done, the last days are
+ * yet to be rolled up): commit what gathered since the last step, so that
+ * it is checkpointed while those are built, not after the last commit. */
+static int sq_step(struct ds_store *b)
+{
+	struct sq *s = (struct sq *)b;
+	return s->staging && s->unsaved ? stage_commit(s) : 0;
 }
 
 static int sq_begin(struct ds_store *b)
@@ -1036,6 +1050,7 @@ const struct ds_store_ops ds_store_sqlite = {
         .close = sq_close,
         .begin = sq_begin,
         .commit = sq_commit,
+        .step = sq_step,
         .rollback = sq_rollback,
         .file_seen = sq_file_seen,
         .file_add = sq_file_add,

@@ -814,6 +814,44 @@ TEST(sqlite_store_stages_a_transaction_unseen_until_its_commit)
 	ds_rows_free(rows, 40);
 }
 
+/* A transaction told its end is near (ops->step) commits what it wrote so
+ * far at once, unseen as a step's rows are, without a step's worth of
+ * bytes; it goes on rollback, and is published by the last commit. */
+TEST(sqlite_store_step_commits_what_was_written_unseen)
+{
+	unsetenv("DARKSCOPE_STAGE_BYTES"); /* (steps of 8 MB: none in this test) */
+	const char *path = unit_tmp(".db");
+	struct ds_store *w, *q;
+	char got[1024], want[1024];
+	struct ds_row *rows = make_rows(20);
+	unsigned long long p20 = 0;
+	for (int i = 0; i < 20; i++)
+		p20 += rows[i].packets;
+	CHECK_INT(ds_store_open(&w, path), ==, 0);
+	CHECK_INT(ds_store_open(&q, path), ==, 0);
+	CHECK(w->ops->step != NULL);
+	for (int keep = 0; keep < 2; keep++) {
+		CHECK_INT(w->ops->begin(w), ==, 0);
+		CHECK_INT(w->ops->put(w, 100, DS_DIM_ALL, rows, 20), ==, 0);
+		CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, rows, 20), ==, 0);
+		CHECK_INT(raw(path, unseen), ==, 0); /* not committed: not in the file */
+		CHECK_INT(w->ops->step(w), ==, 0);
+		CHECK_INT(raw(path, unseen), ==, 2); /* committed, unseen */
+		CHECK_INT(w->ops->step(w), ==, 0);   /* (nothing new: nothing to do) */
+		CHECK_INT(raw(path, unseen), ==, 2);
+		seen(q, got, sizeof got);
+		CHECK_STR(got, "");
+		CHECK_INT(keep ? w->ops->commit(w) : w->ops->rollback(w), ==, 0);
+		CHECK_INT(raw(path, unseen), ==, 0);
+		seen(q, got, sizeof got);
+		snprintf(want, sizeof want, "h100:%llu d4:%llu ", p20, p20);
+		CHECK_STR(got, keep ? want : "");
+	}
+	w->ops->close(w);
+	q->ops->close(q);
+	ds_rows_free(rows, 20);
+}
+
 /* A store of schema 7 (no rows published: all of them are the store's) is
  * migrated to 8 with every row published, and answers as before. */
 TEST(sqlite_store_of_schema_7_publishes_its_rows)
