@@ -7,6 +7,7 @@
 #include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <xxhash.h>
 
 static void le32(FILE *f, uint32_t v)
@@ -253,9 +254,8 @@ TEST(split_pcapng_reads_every_record_once)
 		same_frames(path, n, 4000);
 }
 
-/* An interface defined after the first packets: parts after it would start
- * with the wrong interfaces, so the part before the first seam past it fails. */
-TEST(split_pcapng_with_a_late_interface_fails_the_seam)
+/* A pcapng of 2000 packets that defines its second interface after 100. */
+static const char *late_interface_pcapng(void)
 {
 	const char *path = unit_tmp(".pcapng");
 	FILE *f = fopen(path, "wb");
@@ -267,10 +267,24 @@ TEST(split_pcapng_with_a_late_interface_fails_the_seam)
 		ng_epb(f, i >= 100 ? i % 2 : 0, (1414800000ull + i) * 1000000, i, len_of(i));
 	}
 	fclose(f);
+	return path;
+}
+
+/* An interface defined after the first packets: parts after it would start
+ * with the wrong interfaces, so the part before the first seam past it fails. */
+TEST(split_pcapng_with_a_late_interface_fails_the_seam)
+{
+	const char *path = late_interface_pcapng();
 	static struct seen out[3000];
 	CHECK_INT(read_parts(path, 2, out, 3000), ==, -DS_E_SEAM);
 	CHECK(strstr(ds_lasterr(), "interfaces differ") != NULL);
 	CHECK_INT(read_parts(path, 1, out, 3000), ==, 2000);
+}
+
+static int by_offset(const void *a, const void *b)
+{
+	uint64_t x = ((const struct seen *)a)->offset, y = ((const struct seen *)b)->offset;
+	return (x > y) - (x < y);
 }
 
 /* Read path as ingest's readers share it: one reader from the start; every
@@ -314,12 +328,7 @@ static long read_cutting(const char *path, long every, uint64_t min, struct seen
 			return rc;
 	}
 	/* (parts were read in the order they were cut off, not the file's) */
-	for (long i = 1; i < got; i++)
-		for (long k = i; k > 0 && out[k - 1].offset > out[k].offset; k--) {
-			struct seen t = out[k];
-			out[k] = out[k - 1];
-			out[k - 1] = t;
-		}
+	qsort(out, (size_t)got, sizeof *out, by_offset);
 	return got;
 }
 
@@ -387,16 +396,7 @@ TEST(parts_cut_while_read_read_every_record_once)
  * part before it fails its seam, as a planned split does. */
 TEST(part_cut_past_a_late_interface_fails_the_seam)
 {
-	const char *path = unit_tmp(".pcapng");
-	FILE *f = fopen(path, "wb");
-	ng_shb(f);
-	ng_idb(f, 101, 0);
-	for (uint32_t i = 0; i < 2000; i++) {
-		if (i == 100)
-			ng_idb(f, 1, 1);
-		ng_epb(f, i >= 100 ? i % 2 : 0, (1414800000ull + i) * 1000000, i, len_of(i));
-	}
-	fclose(f);
+	const char *path = late_interface_pcapng();
 	static struct seen out[3000];
 	int cuts;
 	CHECK_INT(read_cutting(path, 500, 2000, out, 3000, &cuts), ==, -DS_E_SEAM);

@@ -911,6 +911,30 @@ static struct ds_hourpkg *hour_pkg(int32_t hour, int r)
 	return p;
 }
 
+/* Finish writer w of st's transaction: each of the ndays days from day0
+ * built once, and `hours` hours of hour_pkg stored (an hour sent twice
+ * counts twice); commit and close st. */
+static void writer_end(struct ds_store *st, struct ds_writer *w, int32_t day0, unsigned ndays,
+                       long long hours, const char *what)
+{
+	double hs = 0, dsec = 0;
+	unsigned built = 0;
+	CHECK_INT(ds_writer_finish(w, &hs, &dsec, &built), ==, 0);
+	if (built != ndays)
+		UNIT_FAIL("%s: %u day rollups built, want %u", what, built, ndays);
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	struct ds_period p = {.day0 = day0, .day1 = day0 + (int32_t)ndays - 1};
+	struct ds_top t;
+	CHECK_INT(ds_top(st, DS_DIM_PORT, &p, NULL, 0, 0, hex_text, NULL, &t), ==, 0);
+	CHECK_INT(t.n, ==, 2);
+	if (t.n == 2) {
+		CHECK_INT(t.rows[0].packets, ==, hours * 3);
+		CHECK_INT(t.rows[1].packets, ==, hours * 1);
+	}
+	ds_top_free(&t);
+	st->ops->close(st);
+}
+
 /* One file of 3 days read in two parts, the second starting at noon of the
  * middle day.  Whichever part ends first, the middle day waits for the
  * other, which has not sent an hour of it yet: each day is built once. */
@@ -937,23 +961,8 @@ TEST(writer_builds_each_day_once_when_a_part_has_not_started)
 			 * has sent any of it) */
 			usleep(300 * 1000);
 		}
-		double hs = 0, dsec = 0;
-		unsigned built = 0;
-		CHECK_INT(ds_writer_finish(w, &hs, &dsec, &built), ==, 0);
-		if (built != 3)
-			UNIT_FAIL("part %d ending first: %u day rollups built, want 3", first,
-			          built);
-		CHECK_INT(st->ops->commit(st), ==, 0);
-		struct ds_period p = {.day0 = h0 / 24, .day1 = h0 / 24 + 2};
-		struct ds_top t;
-		CHECK_INT(ds_top(st, DS_DIM_PORT, &p, NULL, 0, 0, hex_text, NULL, &t), ==, 0);
-		CHECK_INT(t.n, ==, 2);
-		if (t.n == 2) {
-			CHECK_INT(t.rows[0].packets, ==, 72 * 3);
-			CHECK_INT(t.rows[1].packets, ==, 72 * 1);
-		}
-		ds_top_free(&t);
-		st->ops->close(st);
+		writer_end(st, w, h0 / 24, 3, 72,
+		           first ? "part 1 ending first" : "part 0 ending first");
 		unlink(path);
 	}
 }
@@ -995,21 +1004,6 @@ TEST(writer_builds_each_day_once_when_a_part_is_cut)
 			ds_writer_reader_done(w, steps[k].r);
 		usleep(300 * 1000); /* (time to store them, and to build what is due) */
 	}
-	double hs = 0, dsec = 0;
-	unsigned built = 0;
-	CHECK_INT(ds_writer_finish(w, &hs, &dsec, &built), ==, 0);
-	if (built != 4)
-		UNIT_FAIL("%u day rollups built, want 4", built);
-	CHECK_INT(st->ops->commit(st), ==, 0);
-	struct ds_period p = {.day0 = h0 / 24, .day1 = h0 / 24 + 3};
-	struct ds_top t;
-	CHECK_INT(ds_top(st, DS_DIM_PORT, &p, NULL, 0, 0, hex_text, NULL, &t), ==, 0);
-	CHECK_INT(t.n, ==, 2);
-	if (t.n == 2) {
-		CHECK_INT(t.rows[0].packets, ==, 97 * 3);
-		CHECK_INT(t.rows[1].packets, ==, 97 * 1);
-	}
-	ds_top_free(&t);
-	st->ops->close(st);
+	writer_end(st, w, h0 / 24, 4, 97, "a part cut");
 	unlink(path);
 }
