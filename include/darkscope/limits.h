@@ -53,5 +53,9 @@
 #define DS_MAX_QUERY_ROWS 100000
 /* count: worker threads for ingest (-j). */
 #define DS_MAX_THREADS 64
+/* Files read in one ingest transaction at most (more than -j: a reader takes
+ * the next file when it ends one); the store writer has DS_MAX_THREADS
+ * readers' places, for these and the parts cut off for idle readers. */
+#define DS_GROUP_FILES (DS_MAX_THREADS / 2)
 
 #endif

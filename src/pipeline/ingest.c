@@ -31,15 +31,18 @@ struct shared {
 	const struct ds_ingest_opts *o;
 	const struct ds_sensormap *map;
 	struct ds_geo *geo; /* the database, opened once: each reader has a cache over it */
-	/* A reader out of work takes the second half of what another reader
-	 * still has to read (give()), so that the readers of a group end
-	 * together however its files' sizes and the threads' shares of the CPUs
-	 * differ.  Guarded by cut_mu; busy readers peek at `hungry` unlocked. */
+	/* A reader out of work takes the group's next file, or else the second
+	 * half of what another reader still has to read (give()), so that the
+	 * readers of a group end together however its files' sizes and the
+	 * threads' shares of the CPUs differ.  Guarded by cut_mu; busy readers
+	 * peek at `hungry` unlocked. */
 	pthread_mutex_t cut_mu;
 	pthread_cond_t cut_cv;
-	int hungry;         /* readers waiting for a part */
-	int busy;           /* parts being read or waiting for a reader */
-	struct job *offers; /* parts waiting for a reader: cut off for the hungry */
+	int hungry; /* readers waiting for a part */
+	int busy;   /* parts being read or waiting for a reader */
+	/* parts waiting for a reader, in order: files beyond one a thread, and
+	 * parts cut off */
+	struct job *offers, *last_offer;
 	int noffers;
 	struct job **parts; /* every part of the group, in the writer's reader order */
 	int nparts;         /* parts so far */
@@ -125,6 +128,18 @@ static int count_batch(struct job *j, struct ds_geo *geo, struct ds_agg *agg, st
 
 static int32_t first_hour(const struct job *j);
 
+/* Queue part j for the next reader out of work (with cut_mu held). */
+static void offer(struct shared *sh, struct job *j)
+{
+	j->next_offer = NULL;
+	if (sh->last_offer)
+		sh->last_offer->next_offer = j;
+	else
+		sh->offers = j;
+	sh->last_offer = j;
+	sh->noffers++;
+}
+
 /* Reader j, whose capture is at `cap` in a mapping of `size` bytes, cuts
  * the rest of its part in two for a reader out of work when at least two
  * parts' worth (o->split) is left: it reads on up to a record near the
@@ -155,9 +170,7 @@ static int give(struct job *j, struct ds_capture *cap, uint64_t size)
 			sh->parts[sh->nparts++] = nj;
 			ds_writer_reader_handover(sh->writer, j->reader, nj->reader,
 			                          first_hour(nj));
-			nj->next_offer = sh->offers;
-			sh->offers = nj;
-			sh->noffers++;
+			offer(sh, nj);
 			sh->busy++;
 			pthread_cond_signal(&sh->cut_cv);
 			DS_DEBUG("ingest", "%s: bytes %llu-%llu handed from reader %d to reader %d",
@@ -181,7 +194,8 @@ static struct job *next_part(struct shared *sh, int ok)
 		while (!sh->offers && sh->busy > 0)
 			pthread_cond_wait(&sh->cut_cv, &sh->cut_mu);
 		if ((nj = sh->offers) != NULL) {
-			sh->offers = nj->next_offer;
+			if (!(sh->offers = nj->next_offer))
+				sh->last_offer = NULL;
 			sh->noffers--;
 		}
 		__atomic_fetch_sub(&sh->hungry, 1, __ATOMIC_RELAXED);
@@ -439,13 +453,18 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 	sh->parts = rd;
 	sh->nparts = sh->busy = nr;
 	sh->hungry = sh->noffers = sh->ncuts = 0;
-	sh->offers = NULL;
+	sh->offers = sh->last_offer = NULL;
+	/* parts beyond one a thread wait for a reader out of work, in order
+	 * (queued before any reader starts: none is cut while they wait) */
+	int nth = nr < threads ? nr : threads;
+	for (int i = nth; i < nr; i++)
+		offer(sh, rd[i]);
 	sh->cuts = cuts;
 	sh->maxcuts = DS_MAX_THREADS - nr;
 	double t0 = ds_elapsed();
 	pthread_t tid[DS_MAX_THREADS];
 	int started[DS_MAX_THREADS] = {0};
-	for (int i = 1; i < nr; i++) {
+	for (int i = 1; i < nth; i++) {
 		started[i] = pthread_create(&tid[i], NULL, worker, rd[i]) == 0;
 		char name[16]; /* (for top -H, perf, gdb; the first reads on the main thread) */
 		snprintf(name, sizeof name, "ds-read%d", i);
@@ -453,20 +472,18 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 			pthread_setname_np(tid[i], name);
 		else { /* (its part waits for a reader that ran out of work) */
 			pthread_mutex_lock(&sh->cut_mu);
-			rd[i]->next_offer = sh->offers;
-			sh->offers = rd[i];
-			sh->noffers++;
+			offer(sh, rd[i]);
 			pthread_mutex_unlock(&sh->cut_mu);
 		}
 	}
 	worker(rd[0]);
-	for (int i = 1; i < nr; i++)
+	for (int i = 1; i < nth; i++)
 		if (started[i])
 			pthread_join(tid[i], NULL);
 	int wrc = ds_writer_finish(sh->writer, &sh->t_store, &sh->t_days, &sh->days_built);
 	sh->writer = NULL;
 	double first = INFINITY, last = 0, stored = ds_elapsed();
-	for (int i = 0; i < nr; i++)
+	for (int i = 0; i < nth; i++)
 		if (i == 0 || started[i]) {
 			first = rd[i]->done < first ? rd[i]->done : first;
 			last = rd[i]->done > last ? rd[i]->done : last;
@@ -534,7 +551,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 	        "%d file%s, %d reader%s, %d part%s cut off for readers out of work: the readers "
 	        "ended %.3f-%.3f s after they started, the store writer %.3f s after the last, "
 	        "the commit took %.3f s",
-	        n, n == 1 ? "" : "s", nr, nr == 1 ? "" : "s", nparts - nr,
+	        n, n == 1 ? "" : "s", nth, nth == 1 ? "" : "s", nparts - nr,
 	        nparts - nr == 1 ? "" : "s", first - t0, last - t0, stored - last,
 	        ds_elapsed() - tc);
 	return rc;
@@ -705,8 +722,10 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	for (int at = 0; at < ntodo;) {
 		struct job *group[DS_MAX_THREADS] = {0}; /* (gcc cannot see n >= 1) */
 		int n = 0;
-		/* stdin runs alone: its digest is known only at its end */
-		while (at < ntodo && n < threads) {
+		/* up to DS_GROUP_FILES files in one transaction, whose readers
+		 * take them in turn; stdin runs alone: its digest is known only
+		 * at its end */
+		while (at < ntodo && n < (threads > DS_GROUP_FILES ? threads : DS_GROUP_FILES)) {
 			int piped_in = ds_is_stdin(todo[at]->path);
 			if (piped_in && n > 0)
 				break;
