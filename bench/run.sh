@@ -122,6 +122,18 @@ med=$(tr ' ' '\n' <<<"$each" | sed '/^$/d' | sort -n | awk '{v[NR] = $1} END {pr
 echo "two files turn by turn: one core $pa s, both cores $pb s (best of ${PAIRS:-5} each): $(awk -v a="$pa" -v b="$pb" 'BEGIN {printf "%.2f", a / b}')x; pair by pair:$each (median ${med}x)"
 
 echo
+echo "## the week as captures rotated every hour (editcap -i 3600, as tcpdump -G 3600 writes)"
+hours=$OUT/hourly
+if [ ! -f "$hours/.done" ]; then
+  rm -rf "$hours"; mkdir -p "$hours"
+  editcap -F pcap -i 3600 "$cap" "$hours/h.pcap" && touch "$hours/.done"
+fi
+WARM="$hours/*.pcap"; fresh $hours/*.pcap
+BEFORE="rm -f $OUT/bench.db $OUT/bench.db-wal $OUT/bench.db-shm"
+best $DS ingest -c "$OUT/bench.conf" -j2 --quiet $hours/*.pcap > "$OUT/t"; th=$(cat "$OUT/t")
+echo "$(ls $hours/*.pcap | wc -l) files, -j2: $th s = $(rate "$packets" "$th") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB; the one file split, above: $t_s s"
+
+echo
 echo "## sources interleaved (synth --sweep 1: no runs of packets from one source, as a"
 echo "## telescope sees scanners that randomise their targets; the captures above sweep 5 in a row)"
 mixed=$OUT/mixed.pcap mixed2=$OUT/mixed2.pcap
