@@ -53,9 +53,11 @@
 #define DS_MAX_QUERY_ROWS 100000
 /* count: worker threads for ingest (-j). */
 #define DS_MAX_THREADS 64
-/* Files read in one ingest transaction at most (more than -j: a reader takes
- * the next file when it ends one); the store writer has DS_MAX_THREADS
- * readers' places, for these and the parts cut off for idle readers. */
-#define DS_GROUP_FILES (DS_MAX_THREADS / 2)
+/* count: places for readers in the store writer of one ingest transaction:
+ * its files, the parts of a split one, and the parts cut off for idle readers. */
+#define DS_WRITER_SLOTS 256
+/* count: files read in one ingest transaction at most (more than -j: a reader
+ * takes the next file when it ends one; the places left are for parts). */
+#define DS_GROUP_FILES (DS_WRITER_SLOTS / 2)
 
 #endif

@@ -406,7 +406,7 @@ static int32_t first_hour(const struct job *j)
  * and for a part followed by another, up to where that one starts. */
 static void tell_spans(struct ds_writer *w, struct job **rd, int nr)
 {
-	int32_t from[DS_MAX_THREADS];
+	int32_t from[DS_WRITER_SLOTS];
 	for (int i = 0; i < nr; i++)
 		from[i] = first_hour(rd[i]);
 	for (int i = 0; i < nr; i++) {
@@ -422,9 +422,9 @@ static void tell_spans(struct ds_writer *w, struct job **rd, int nr)
 static int run_group(struct shared *sh, struct job **jobs, int n, int threads, int *dup_stdin)
 {
 	struct ds_store *st = sh->st;
-	struct job *rd[DS_MAX_THREADS];
+	struct job *rd[DS_WRITER_SLOTS];
 	struct job *extra = calloc((size_t)threads, sizeof *extra),
-	           *cuts = calloc(DS_MAX_THREADS, sizeof *cuts);
+	           *cuts = calloc(DS_WRITER_SLOTS, sizeof *cuts);
 	int nr = 0, nx = 0;
 	if (!extra || !cuts) {
 		free(extra);
@@ -443,7 +443,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 		rd[i]->reader = i;
 	sh->readers = nr;
 	/* (a reader of the writer for each part, those cut off too) */
-	if ((rc = ds_writer_start(&sh->writer, st, DS_MAX_THREADS, 4)) < 0) {
+	if ((rc = ds_writer_start(&sh->writer, st, DS_WRITER_SLOTS, 4)) < 0) {
 		st->ops->rollback(st);
 		free(extra);
 		free(cuts);
@@ -460,7 +460,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 	for (int i = nth; i < nr; i++)
 		offer(sh, rd[i]);
 	sh->cuts = cuts;
-	sh->maxcuts = DS_MAX_THREADS - nr;
+	sh->maxcuts = DS_WRITER_SLOTS - nr;
 	double t0 = ds_elapsed();
 	pthread_t tid[DS_MAX_THREADS];
 	int started[DS_MAX_THREADS] = {0};
@@ -720,12 +720,12 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	}
 	double t0 = ds_elapsed();
 	for (int at = 0; at < ntodo;) {
-		struct job *group[DS_MAX_THREADS] = {0}; /* (gcc cannot see n >= 1) */
+		struct job *group[DS_GROUP_FILES] = {0}; /* (gcc cannot see n >= 1) */
 		int n = 0;
 		/* up to DS_GROUP_FILES files in one transaction, whose readers
 		 * take them in turn; stdin runs alone: its digest is known only
 		 * at its end */
-		while (at < ntodo && n < (threads > DS_GROUP_FILES ? threads : DS_GROUP_FILES)) {
+		while (at < ntodo && n < DS_GROUP_FILES) {
 			int piped_in = ds_is_stdin(todo[at]->path);
 			if (piped_in && n > 0)
 				break;
@@ -756,7 +756,7 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 			continue;
 		}
 		/* Report the failed files; run the others of the group again. */
-		struct job *keep[DS_MAX_THREADS];
+		struct job *keep[DS_GROUP_FILES];
 		int again = 0;
 		for (int i = 0; i < n; i++) {
 			struct job *j = group[i];

@@ -33,15 +33,15 @@ struct ds_writer {
 	int stepped; /* the store was told the end is near */
 	char err[1024];
 	int nreaders;
-	int32_t seen[DS_MAX_THREADS]; /* each reader's last hour sent (INT32_MAX: done) */
+	int32_t seen[DS_WRITER_SLOTS]; /* each reader's last hour sent (INT32_MAX: done) */
 	/* the hours each reader will send, as far as known ahead (INT32_MAX:
 	 * not known): from its first record's on, up to its part's end */
-	int32_t from[DS_MAX_THREADS], until[DS_MAX_THREADS];
+	int32_t from[DS_WRITER_SLOTS], until[DS_WRITER_SLOTS];
 	struct day {
 		int32_t day;
 		int built;
 		int building, dirty; /* being built outside smu; an hour came meanwhile */
-		uint64_t readers;
+		uint64_t readers[DS_WRITER_SLOTS / 64]; /* which readers wrote to it */
 	} * days;
 	size_t ndays, capdays;
 	double seconds, dayseconds;
@@ -105,7 +105,7 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
 		if (w->days[i].day == day) {
 			w->days[i].built = 0;
 			w->days[i].dirty |= w->days[i].building;
-			w->days[i].readers |= 1ull << r;
+			w->days[i].readers[r / 64] |= 1ull << r % 64;
 			return 0;
 		}
 	if (w->ndays == w->capdays) {
@@ -116,7 +116,8 @@ static int note_day(struct ds_writer *w, int32_t day, int r)
 		w->days = nd;
 		w->capdays = nc;
 	}
-	w->days[w->ndays++] = (struct day){.day = day, .readers = 1ull << r};
+	w->days[w->ndays] = (struct day){.day = day};
+	w->days[w->ndays++].readers[r / 64] = 1ull << r % 64;
 	return 0;
 }
 
@@ -133,7 +134,7 @@ static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t
 {
 	int64_t first = (int64_t)d->day * 24, past = first + 24 + DS_AGG_LAG_HOURS;
 	for (int r = 0; r < w->nreaders; r++) {
-		int will = (d->readers >> r & 1) ||
+		int will = (d->readers[r / 64] >> r % 64 & 1) ||
 		           (from[r] < first + 24 &&
 		            (seen[r] == INT32_MIN || (until[r] != INT32_MAX && until[r] >= first)));
 		if (will && seen[r] <= past)
@@ -156,8 +157,8 @@ static int settled(const struct ds_writer *w, const int32_t *seen, const int32_t
 static int build_due(struct ds_writer *w, int all)
 {
 	int rc = 0;
-	int32_t seen[DS_MAX_THREADS], from[DS_MAX_THREADS], until[DS_MAX_THREADS], busy[NWORKERS],
-	        queued[DS_WRITER_MAX_PENDING];
+	int32_t seen[DS_WRITER_SLOTS], from[DS_WRITER_SLOTS], until[DS_WRITER_SLOTS],
+	        busy[NWORKERS], queued[DS_WRITER_MAX_PENDING];
 	size_t nq = 0;
 	pthread_mutex_lock(&w->mu);
 	memcpy(seen, w->seen, sizeof seen);
@@ -304,6 +305,9 @@ static void *run(void *arg)
 
 int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, size_t max_pending)
 {
+	if (nreaders < 1 || nreaders > DS_WRITER_SLOTS)
+		return ds_fail(DS_E_USAGE, "store writer: %d readers (1 to %d)", nreaders,
+		               DS_WRITER_SLOTS);
 	struct ds_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return ds_fail(DS_E_NOMEM, "out of memory");

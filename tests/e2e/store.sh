@@ -140,18 +140,18 @@ same "... and the same files (digests, packets, time spans)" \
   <("$DS" files --db "$TMP/u.db" --format json | jq -S '.files | sort_by(.path)') \
   <("$DS" files --db "$TMP/u1.db" --format json | jq -S '.files | sort_by(.path)')
 
-# captures rotated every hour (tcpdump -G 3600, dumpcap's ring buffer): 48
-# files of two days.  Up to 32 files make one transaction, whose readers take
-# them in turn, so a day is rolled up once per transaction that writes to it
-# (it was once per -j files: 24 times a day with -j2).  The store holds
+# captures rotated every 20 minutes (tcpdump -G 1200, dumpcap's ring buffer):
+# 144 files of two days.  Up to 128 files make one transaction, whose readers
+# take them in turn, so a day is rolled up once per transaction that writes
+# to it (it was once per -j files: 36 times a day with -j2).  The store holds
 # what one file of the same packets gives.
 two=$TMP/twodays.pcap
 "$DS" synth --geoip "$GEO" --from 2014-11-10 --to 2014-11-11 --rate 20000 --seed 11 --out "$two" --quiet
-mkdir -p "$TMP/hourly" && editcap -i 3600 "$two" "$TMP/hourly/h.pcap"
-out=$("$DS" ingest --db "$TMP/hr.db" --geoip "$GEO" -v -j2 "$TMP"/hourly/*.pcap 2>&1)
+mkdir -p "$TMP/rot" && editcap -i 1200 "$two" "$TMP/rot/r.pcap"
+out=$("$DS" ingest --db "$TMP/hr.db" --geoip "$GEO" -v -j2 "$TMP"/rot/*.pcap 2>&1)
 "$DS" ingest --db "$TMP/hr1.db" --geoip "$GEO" --quiet -j1 "$two"
-check "48 hourly files, -j2: 2 transactions ($(grep -o '[0-9]* files, [0-9]* readers' <<<"$out" | tr '\n' ' ')), 3 day rollups ($(grep -o '[0-9]* built' <<<"$out"))" \
-  eval '[ "$(ls "$TMP"/hourly/*.pcap | wc -l)" = 48 ] && grep -q "32 files, 2 readers" <<<"$out" &&
+check "144 files of 20 minutes, -j2: 2 transactions ($(grep -o '[0-9]* files, [0-9]* readers' <<<"$out" | tr '\n' ' ')), 3 day rollups ($(grep -o '[0-9]* built' <<<"$out"))" \
+  eval '[ "$(ls "$TMP"/rot/*.pcap | wc -l)" = 144 ] && grep -q "128 files, 2 readers" <<<"$out" &&
         grep -q "16 files, 2 readers" <<<"$out" && grep -q "(3 built)" <<<"$out"'
 same "... the same segments as the one file of the same packets" <(segs "$TMP/hr.db") <(segs "$TMP/hr1.db")
 

@@ -1007,3 +1007,40 @@ TEST(writer_builds_each_day_once_when_a_part_is_cut)
 	writer_end(st, w, h0 / 24, 4, 97, "a part cut");
 	unlink(path);
 }
+
+/* A group of 200 files, as hourly captures make: readers past the 64th are
+ * counted as the first ones are.  Reader 75 sends an hour of day 0 with no
+ * span told and stays open, reader 150 (told its span) has not started,
+ * and every other reader is done (199 after an hour of day 1): day 0 waits
+ * for both, and is built once. */
+TEST(writer_waits_for_readers_past_64)
+{
+	const int32_t h0 = 16000 * 24;
+	const char *path = unit_tmp(".db");
+	struct ds_store *st;
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	struct ds_writer *w;
+	CHECK_INT(ds_writer_start(&w, st, DS_WRITER_SLOTS + 1, 4), <, 0);
+	CHECK_INT(ds_writer_start(&w, st, 200, 4), ==, 0);
+	ds_writer_reader_span(w, 150, h0 + 20, INT32_MAX);
+	CHECK_INT(ds_writer_put(w, hour_pkg(h0 + 1, 75)), ==, 0);
+	for (int r = 0; r < 200; r++) {
+		if (r == 75 || r == 150 || r == 199)
+			continue;
+		if (r < 10) /* (not 11: reader 75's bit, were the bits 64 wide) */
+			CHECK_INT(ds_writer_put(w, hour_pkg(h0 + 3 + r, r)), ==, 0);
+		ds_writer_reader_done(w, r);
+	}
+	CHECK_INT(ds_writer_put(w, hour_pkg(h0 + 30, 199)), ==, 0); /* (day 1) */
+	ds_writer_reader_done(w, 199);
+	usleep(300 * 1000); /* (time to build day 0, were it due) */
+	CHECK_INT(ds_writer_put(w, hour_pkg(h0 + 20, 150)), ==, 0);
+	ds_writer_reader_done(w, 150);
+	usleep(300 * 1000); /* (now reader 75 alone holds day 0) */
+	CHECK_INT(ds_writer_put(w, hour_pkg(h0 + 2, 75)), ==, 0);
+	ds_writer_reader_done(w, 75);
+	/* 10 + 3 hours of day 0 and one of day 1 */
+	writer_end(st, w, h0 / 24, 2, 14, "readers past 64");
+	unlink(path);
+}
