@@ -23,7 +23,6 @@
 struct shared {
 	struct ds_store *st;
 	struct ds_writer *writer; /* of the current group */
-	int readers;              /* files read at once in the current group */
 	pthread_mutex_t mu;       /* guards t_encode, geo_hits, geo_misses */
 	uint64_t geo_hits, geo_misses;
 	double t_encode, t_store, t_days; /* seconds spent, for -v */
@@ -63,8 +62,7 @@ struct job {
 	uint64_t bytes;  /* raw size, 0 when unknown */
 	int late_digest; /* digested as it is read: no stored file has its size */
 	int rc;          /* 0, or the failure code */
-	double ended;    /* when its reader ended (ds_elapsed), for -v */
-	double done;     /* (a thread's first part) when the thread ran out of parts */
+	double done;     /* (a thread's first part) when its last part ended, for -v */
 	struct job *next_offer;
 	char err[1024];
 	int partial;
@@ -289,7 +287,7 @@ static void *worker(void *arg)
 			snprintf(j->err, sizeof j->err, "%s", ds_lasterr());
 		}
 		ds_writer_reader_done(sh->writer, j->reader);
-		first->done = j->ended = ds_elapsed();
+		first->done = ds_elapsed();
 		j = next_part(sh, rc == 0);
 	}
 	if (geo) {
@@ -361,6 +359,16 @@ static int plan_parts(struct job *j, int want, struct job *extra, struct job **r
 		                (unsigned long long)at[k]);
 	DS_INFO("ingest", "%s: %d readers, from offsets %s", j->path, n, list);
 	return n - 1;
+}
+
+/* Parts by file, then by offset (for qsort). */
+static int by_file_order(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
+	uintptr_t wx = (uintptr_t)x->whole, wy = (uintptr_t)y->whole;
+	if (wx != wy)
+		return (wx > wy) - (wx < wy);
+	return (x->from > y->from) - (x->from < y->from);
 }
 
 /* Add part p's counts to its file's job (parts are added in order). */
@@ -441,7 +449,6 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 	}
 	for (int i = 0; i < nr; i++)
 		rd[i]->reader = i;
-	sh->readers = nr;
 	/* (a reader of the writer for each part, those cut off too) */
 	if ((rc = ds_writer_start(&sh->writer, st, DS_WRITER_SLOTS, 4)) < 0) {
 		st->ops->rollback(st);
@@ -490,20 +497,12 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 		}
 	/* each file's parts in the file's order (those cut off came last) */
 	int nparts = sh->nparts;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		jobs[i]->nparts += jobs[i]->ncut; /* (one that fails is read again whole) */
-		for (uint64_t after = 0;;) {
-			struct job *next = NULL;
-			for (int k = 0; k < nparts; k++)
-				if (rd[k]->whole == jobs[i] && rd[k]->part > 0 &&
-				    rd[k]->from > after && (!next || rd[k]->from < next->from))
-					next = rd[k];
-			if (!next)
-				break;
-			join_part(jobs[i], next);
-			after = next->from;
-		}
-	}
+	qsort(rd, (size_t)nparts, sizeof *rd, by_file_order);
+	for (int k = 0; k < nparts; k++)
+		if (rd[k]->part > 0)
+			join_part(rd[k]->whole, rd[k]);
 	free(extra);
 	free(cuts);
 	int failed = 0;

@@ -36,9 +36,10 @@ struct ds_writer;
 /* Hours queued at most (ds_writer_start's max_pending). */
 #define DS_WRITER_MAX_PENDING 64
 
-/* Start the writer of a group of nreaders readers (at most DS_WRITER_SLOTS).  It builds the day
- * rollup of a UTC day as soon as every reader has moved past that day, and
- * at the end every day still unbuilt (or written again after its build). */
+/* Start the writer of a group of nreaders readers (at most DS_WRITER_SLOTS).
+ * It builds the day rollup of a UTC day as soon as every reader has moved
+ * past that day, and at the end every day still unbuilt (or written again
+ * after its build). */
 int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, size_t max_pending);
 
 /* Reader r will send hours from `from` on (its first record's) up to
