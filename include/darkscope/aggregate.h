@@ -95,6 +95,11 @@ struct ds_agg {
 
 int ds_agg_init(struct ds_agg *a, size_t max_keys, size_t max_bytes, ds_emit_fn emit, void *ctx);
 
+/* Make a one of n aggregators that share their budgets (keys, sketch bytes,
+ * pending hashes): each keeps 1/n of what ds_agg_init gave it, so that their
+ * memory together is bounded however many there are. */
+void ds_agg_share(struct ds_agg *a, unsigned n);
+
 /* Count p (sensor, cc and srchash set).  Returns 0 or the first error. */
 int ds_agg_add(struct ds_agg *a, const struct ds_pkt *p);
 

@@ -20,10 +20,12 @@ struct ds_geo;
  * detail on failure names the path and libmaxminddb's reason. */
 int ds_geo_open(struct ds_geo **out, const char *path);
 
-/* A new, empty cache over the database of from, which must outlive it.
- * Lookups through several such caches at once, in several threads, are safe:
- * libmaxminddb only reads a database it has opened. */
-int ds_geo_open_cache(struct ds_geo **out, const struct ds_geo *from);
+/* A new, empty cache of 2^bits IPv4 sources (a quarter as many IPv6 ones;
+ * bits within DS_GEO_CACHE_MIN_BITS..DS_GEO_CACHE_BITS) over the database of
+ * from, which must outlive it.  Lookups through several such caches at once,
+ * in several threads, are safe: libmaxminddb only reads a database it has
+ * opened. */
+int ds_geo_open_cache(struct ds_geo **out, const struct ds_geo *from, unsigned bits);
 
 /* Set p->cc and p->srchash for p->src (cached). */
 void ds_geo_annotate(struct ds_geo *g, struct ds_pkt *p);

@@ -33,8 +33,12 @@
 #define DS_MAX_CONFIG_LINE 4096
 /* bytes: a sensor name or alias. */
 #define DS_MAX_NAME 128
-/* log2(entries): source-address cache in front of the GeoIP database. */
-#define DS_GEO_CACHE_BITS 17
+/* log2(entries): source-address cache in front of the GeoIP database (8
+ * bytes an IPv4 entry; IPv6 ones, a quarter as many, 24): 1.8 MB.  An
+ * ingest's readers have one each, smaller when there are more than
+ * DS_INGEST_FULL_READERS of them, down to the MIN. */
+#define DS_GEO_CACHE_BITS     17
+#define DS_GEO_CACHE_MIN_BITS 12
 /* HyperLogLog precision (registers = 2^P); standard error 1.04/sqrt(2^P) = 0.81%. */
 #define DS_HLL_P 14
 /* distinct sources a sketch keeps exactly before turning into HyperLogLog. */
@@ -42,17 +46,29 @@
 /* hours: an hour is written out once packet time is this far past it. */
 #define DS_AGG_LAG_HOURS 2
 /* count: aggregation keys held in memory before a forced flush (bounds RAM;
- * override: ingest --max-keys). */
+ * override: ingest --max-keys).  The budget of an ingest's readers together:
+ * each of n readers has 1/n of it, as of DS_AGG_MAX_PEND and
+ * DS_AGG_MAX_SKETCH_BYTES. */
 #define DS_AGG_MAX_KEYS (1u << 20)
 /* count: source hashes an aggregator holds before adding them to the keys'
- * sketches (8 bytes each; bounds RAM). */
+ * sketches (8 bytes each, and 8 more to fold them; bounds RAM). */
 #define DS_AGG_MAX_PEND (1u << 20)
+/* bytes: sketches an aggregator holds before a forced flush. */
+#define DS_AGG_MAX_SKETCH_BYTES ((size_t)64 << 20)
+/* count: readers of one ingest that each have the full geo cache; past it the
+ * caches shrink, so that all of them together stay within 4 full ones. */
+#define DS_INGEST_FULL_READERS 4
 /* bytes: read buffer for compressed and piped input. */
 #define DS_READ_CHUNK (1u << 20)
 /* count: rows one query may return before truncation (-n caps it further). */
 #define DS_MAX_QUERY_ROWS 100000
 /* count: worker threads for ingest (-j). */
 #define DS_MAX_THREADS 64
+/* count: ingest readers without -j: one per CPU, at most this many.  Past 8
+ * the store writer (two rollup threads) is the bottleneck, and each reader
+ * holds its open hours (about 5 MB on a week of interleaved sources): 8
+ * readers peak at about 225 MB on it, 16 at 245, 32 at 280. */
+#define DS_DEFAULT_READERS 8
 /* count: places for readers in the store writer of one ingest transaction:
  * its files, the parts of a split one, and the parts cut off for idle readers. */
 #define DS_WRITER_SLOTS 256

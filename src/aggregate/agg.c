@@ -29,9 +29,11 @@ struct ent {
 	uint32_t npend; /* hashes pending for this key */
 };
 
+/* An index slot: 8 bytes, so that an hour of many keys takes less memory.
+ * A key is checked against its ent, which a packet touches anyway. */
 struct slot {
-	uint64_t key; /* 0 marks a free slot: stored keys are key+1 */
-	uint32_t idx; /* into ents */
+	uint32_t tag;  /* the key's hash, high half */
+	uint32_t idx1; /* into ents, + 1; 0 marks a free slot */
 };
 
 struct ds_agg__hour {
@@ -46,12 +48,17 @@ struct ds_agg__hour {
 	struct ds_agg__hour *next;
 };
 
-static inline size_t slot(uint64_t k, size_t cap)
+static inline uint64_t mix(uint64_t k)
 {
 	k ^= k >> 31;
 	k *= 0x9E3779B97F4A7C15ull;
 	k ^= k >> 29;
-	return (size_t)k & (cap - 1);
+	return k;
+}
+
+static inline size_t slot(uint64_t k, size_t cap)
+{
+	return (size_t)mix(k) & (cap - 1);
 }
 
 static size_t sketch_bytes(uint32_t cap)
@@ -63,12 +70,21 @@ int ds_agg_init(struct ds_agg *a, size_t max_keys, size_t max_bytes, ds_emit_fn 
 {
 	memset(a, 0, sizeof *a);
 	a->max_keys = max_keys ? max_keys : DS_AGG_MAX_KEYS;
-	a->max_bytes = max_bytes ? max_bytes : (size_t)64 << 20;
+	a->max_bytes = max_bytes ? max_bytes : DS_AGG_MAX_SKETCH_BYTES;
 	a->max_pend = DS_AGG_MAX_PEND;
 	a->emit = emit;
 	a->ctx = ctx;
 	a->max_hour = INT32_MIN;
 	return 0;
+}
+
+void ds_agg_share(struct ds_agg *a, unsigned n)
+{
+	if (n <= 1)
+		return;
+	a->max_keys = a->max_keys / n ? a->max_keys / n : 1;
+	a->max_bytes = a->max_bytes / n ? a->max_bytes / n : 1;
+	a->max_pend = a->max_pend / n ? a->max_pend / n : 1;
 }
 
 /* Free an hour and its sketches. */
@@ -286,10 +302,10 @@ static int grow(struct ds_agg__hour *h)
 	}
 	h->ents = ne;
 	for (size_t i = 0; i < h->cap; i++) {
-		if (!h->tab[i].key)
+		if (!h->tab[i].idx1)
 			continue;
-		size_t j = slot(h->tab[i].key, ncap);
-		while (nt[j].key)
+		size_t j = slot(ne[h->tab[i].idx1 - 1].key + 1, ncap);
+		while (nt[j].idx1)
 			j = (j + 1) & (ncap - 1);
 		nt[j] = h->tab[i];
 	}
@@ -333,18 +349,18 @@ static int add(struct ds_agg *a, struct ds_agg__hour *h, uint64_t key, uint32_t 
 	if (h->npend == h->cappend &&
 	    reserve((void **)&h->pend, &h->cappend, h->npend + 1, sizeof *h->pend) < 0)
 		return a->err = -DS_E_NOMEM;
-	size_t i = slot(key, h->cap);
-	uint32_t idx;
-	for (;; i = (i + 1) & (h->cap - 1)) {
-		if (h->tab[i].key == key) {
-			idx = h->tab[i].idx;
-			break;
-		}
-		if (!h->tab[i].key) {
+	uint64_t m = mix(key);
+	uint32_t tag = (uint32_t)(m >> 32), idx;
+	for (size_t i = (size_t)m & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
+		if (!h->tab[i].idx1) {
 			idx = (uint32_t)h->n++;
-			h->tab[i] = (struct slot){key, idx};
+			h->tab[i] = (struct slot){tag, idx + 1};
 			h->ents[idx] = (struct ent){.key = key - 1};
 			a->n++;
+			break;
+		}
+		if (h->tab[i].tag == tag && h->ents[h->tab[i].idx1 - 1].key == key - 1) {
+			idx = h->tab[i].idx1 - 1;
 			break;
 		}
 	}

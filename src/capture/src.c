@@ -309,7 +309,7 @@ long ds_src_get(struct ds_src *s, size_t n, const uint8_t **p)
 
 /* Bytes of a mapped file read before the pages are unmapped again: the page
  * cache keeps them, but they stop counting against this process. */
-#define RELEASE_STEP ((size_t)2 << 20)
+#define RELEASE_STEP ((size_t)512 << 10)
 
 /* Mapped bytes digested at a time, while they are still in the cache. */
 #define DIGEST_STEP ((size_t)256 << 10)

@@ -24,7 +24,6 @@ struct slot4 {
 struct set4 {
 	struct slot4 e[WAYS4];
 };
-#define SETS4 ((1u << DS_GEO_CACHE_BITS) / WAYS4)
 
 struct slot {
 	uint64_t a0, a1; /* the address as two words */
@@ -35,7 +34,6 @@ struct slot {
 struct set6 {
 	struct slot e[WAYS6];
 };
-#define SETS6 ((1u << (DS_GEO_CACHE_BITS - 2)) / WAYS6)
 
 struct ds_geo {
 	MMDB_s own;       /* the database, when this cache opened it */
@@ -50,8 +48,10 @@ struct ds_geo {
 	uint32_t last_hash;
 	uint16_t last_cc;
 	uint8_t last_family; /* 0xff: none yet */
-	_Alignas(64) struct set4 cache4[SETS4];
-	_Alignas(64) struct set6 cache6[SETS6];
+	/* 2^bits IPv4 entries and a quarter as many IPv6 ones, in sets */
+	uint32_t mask4, mask6; /* sets - 1 */
+	struct set4 *cache4;
+	struct set6 *cache6;
 };
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -75,16 +75,51 @@ uint32_t ds_src_hash(const uint8_t addr[16])
 	return (uint32_t)(addr_hash(a0, a1) >> 32);
 }
 
-int ds_geo_open(struct ds_geo **out, const char *path)
+/* A geo with empty caches of 2^bits IPv4 entries (and a quarter as many
+ * IPv6 ones), or NULL. */
+static struct ds_geo *geo_new(unsigned bits)
 {
+	if (bits < DS_GEO_CACHE_MIN_BITS)
+		bits = DS_GEO_CACHE_MIN_BITS;
+	if (bits > DS_GEO_CACHE_BITS)
+		bits = DS_GEO_CACHE_BITS;
 	struct ds_geo *g = calloc(1, sizeof *g);
 	if (!g)
-		return ds_fail(DS_E_NOMEM, "out of memory");
+		return NULL;
+	size_t n4 = ((size_t)1 << bits) / WAYS4, n6 = ((size_t)1 << (bits - 2)) / WAYS6;
+	/* (sets on cache lines; sizes are multiples of 64 bytes) */
+	g->cache4 = aligned_alloc(64, n4 * sizeof *g->cache4);
+	g->cache6 = aligned_alloc(64, n6 * sizeof *g->cache6);
+	if (!g->cache4 || !g->cache6) {
+		free(g->cache4);
+		free(g->cache6);
+		free(g);
+		return NULL;
+	}
+	memset(g->cache4, 0, n4 * sizeof *g->cache4);
+	memset(g->cache6, 0, n6 * sizeof *g->cache6);
+	g->mask4 = (uint32_t)n4 - 1;
+	g->mask6 = (uint32_t)n6 - 1;
 	g->last_family = 0xff;
+	return g;
+}
+
+static void geo_free(struct ds_geo *g)
+{
+	free(g->cache4);
+	free(g->cache6);
+	free(g);
+}
+
+int ds_geo_open(struct ds_geo **out, const char *path)
+{
+	struct ds_geo *g = geo_new(DS_GEO_CACHE_BITS);
+	if (!g)
+		return ds_fail(DS_E_NOMEM, "out of memory");
 	if (path && *path) {
 		int st = MMDB_open(path, MMDB_MODE_MMAP, &g->own);
 		if (st != MMDB_SUCCESS) {
-			free(g);
+			geo_free(g);
 			return ds_fail(DS_E_GEO, "%s: cannot open GeoIP database: %s", path,
 			               MMDB_strerror(st));
 		}
@@ -95,14 +130,13 @@ int ds_geo_open(struct ds_geo **out, const char *path)
 	return 0;
 }
 
-int ds_geo_open_cache(struct ds_geo **out, const struct ds_geo *from)
+int ds_geo_open_cache(struct ds_geo **out, const struct ds_geo *from, unsigned bits)
 {
-	struct ds_geo *g = calloc(1, sizeof *g);
+	struct ds_geo *g = geo_new(bits);
 	if (!g)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	g->db = from->db;
 	g->have_db = from->have_db;
-	g->last_family = 0xff;
 	*out = g;
 	return 0;
 }
@@ -180,7 +214,7 @@ static inline uint16_t country(struct ds_geo *g, const struct ds_pkt *p, uint64_
 	if (p->family == 4) {
 		uint32_t v4;
 		memcpy(&v4, p->src + 12, 4);
-		struct set4 *set = &g->cache4[h & (SETS4 - 1)];
+		struct set4 *set = &g->cache4[h & g->mask4];
 		for (int w = 0; w < WAYS4; w++)
 			if (set->e[w].valid && set->e[w].addr == v4) {
 				g->hits++;
@@ -188,7 +222,7 @@ static inline uint16_t country(struct ds_geo *g, const struct ds_pkt *p, uint64_
 			}
 		return miss4(g, set, v4, p->src);
 	}
-	struct set6 *set = &g->cache6[h & (SETS6 - 1)];
+	struct set6 *set = &g->cache6[h & g->mask6];
 	for (int w = 0; w < WAYS6; w++)
 		if (set->e[w].valid && set->e[w].a0 == a0 && set->e[w].a1 == a1) {
 			g->hits++;
@@ -227,11 +261,10 @@ void ds_geo_annotate_batch(struct ds_geo *g, struct ds_pkt *p, size_t n)
 			uint64_t x = h[nn] = addr_hash(a0, a1);
 			news[nn++] = (uint32_t)i;
 			if (p[i].family == 4)
-				__builtin_prefetch(&g->cache4[x & (SETS4 - 1)]);
+				__builtin_prefetch(&g->cache4[x & g->mask4]);
 			else /* a set of 96 bytes: both its lines */
-				__builtin_prefetch(&g->cache6[x & (SETS6 - 1)]),
-				        __builtin_prefetch(
-				                &g->cache6[x & (SETS6 - 1)].e[WAYS6 - 1]);
+				__builtin_prefetch(&g->cache6[x & g->mask6]),
+				        __builtin_prefetch(&g->cache6[x & g->mask6].e[WAYS6 - 1]);
 		}
 		for (size_t i = 0, k = 0; i < m; i++) {
 			if (k < nn && news[k] == i) {
@@ -267,5 +300,5 @@ void ds_geo_close(struct ds_geo *g)
 		return;
 	if (g->owns)
 		MMDB_close(&g->own);
-	free(g);
+	geo_free(g);
 }

@@ -47,6 +47,7 @@ struct shared {
 	int nparts;         /* parts so far */
 	struct job *cuts;   /* room for the parts cut off */
 	int ncuts, maxcuts;
+	int readers; /* threads reading the group: they share the memory budgets */
 };
 
 struct job {
@@ -274,11 +275,19 @@ static void *worker(void *arg)
 	struct job *first = arg, *j = first;
 	struct shared *sh = j->sh;
 	struct ds_geo *geo = NULL;
-	int grc = ds_geo_open_cache(&geo, sh->geo);
+	/* the readers' memory is bounded together, however many there are: past
+	 * DS_INGEST_FULL_READERS, each has a smaller geo cache, and each has 1/n
+	 * of the aggregation budgets */
+	unsigned bits = DS_GEO_CACHE_BITS;
+	for (int n = sh->readers; n > DS_INGEST_FULL_READERS && bits > DS_GEO_CACHE_MIN_BITS;
+	     n = (n + 1) / 2)
+		bits--;
+	int grc = ds_geo_open_cache(&geo, sh->geo, bits);
 	while (j) {
 		struct ds_agg agg;
 		int rc = grc;
 		if (rc == 0 && (rc = ds_agg_init(&agg, sh->o->max_keys, 0, emit_hour, j)) == 0) {
+			ds_agg_share(&agg, (unsigned)sh->readers);
 			rc = read_file(j, geo, &agg);
 			ds_agg_free(&agg);
 		}
@@ -464,6 +473,7 @@ static int run_group(struct shared *sh, struct job **jobs, int n, int threads, i
 	/* parts beyond one a thread wait for a reader out of work, in order
 	 * (queued before any reader starts: none is cut while they wait) */
 	int nth = nr < threads ? nr : threads;
+	sh->readers = nth;
 	for (int i = nth; i < nr; i++)
 		offer(sh, rd[i]);
 	sh->cuts = cuts;
@@ -674,8 +684,11 @@ int ds_ingest(struct ds_store *st, const struct ds_ingest_opts *o, char *const *
 	pthread_mutex_init(&sh.mu, NULL);
 	pthread_mutex_init(&sh.cut_mu, NULL);
 	pthread_cond_init(&sh.cut_cv, NULL);
-	if (threads <= 0)
+	if (threads <= 0) {
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+		if (threads > DS_DEFAULT_READERS)
+			threads = DS_DEFAULT_READERS;
+	}
 	if (threads < 1)
 		threads = 1;
 	if (threads > DS_MAX_THREADS)

@@ -140,6 +140,15 @@ same "... and the same files (digests, packets, time spans)" \
   <("$DS" files --db "$TMP/u.db" --format json | jq -S '.files | sort_by(.path)') \
   <("$DS" files --db "$TMP/u1.db" --format json | jq -S '.files | sort_by(.path)')
 
+# 16 readers share the readers' budgets (here --max-keys 4000: 250 keys
+# each, so their hours are emitted early, again and again) and have smaller
+# geo caches: the store holds what one reader with the whole budget stores
+out=$("$DS" ingest --db "$TMP/j16.db" --geoip "$GEO" -v -j16 --split 1M --max-keys 4000 "$big" 2>&1)
+"$DS" ingest --db "$TMP/j1.db" --geoip "$GEO" --quiet -j1 "$big"
+check "16 readers with a shared budget of 4000 keys ($(grep -o '[0-9]* readers' <<<"$out" | head -1))" \
+  grep -q "1 file, 16 readers" <<<"$out"
+same "... the same segments as one reader's" <(segs "$TMP/j16.db") <(segs "$TMP/j1.db")
+
 # captures rotated every 20 minutes (tcpdump -G 1200, dumpcap's ring buffer):
 # 144 files of two days.  Up to 128 files make one transaction, whose readers
 # take them in turn, so a day is rolled up once per transaction that writes

@@ -355,6 +355,43 @@ TEST(geo_cache_keeps_interleaved_ipv6_sources)
 	ds_geo_close(g);
 }
 
+/* Misses over two rounds of n interleaved IPv4 sources, through a cache of
+ * 2^bits entries over g's (empty) database. */
+static uint64_t two_rounds(const struct ds_geo *g, unsigned bits, uint32_t n)
+{
+	struct ds_geo *c = NULL;
+	if (ds_geo_open_cache(&c, g, bits) != 0)
+		return 0;
+	struct ds_pkt p = {.family = 4};
+	memcpy(p.src, (const uint8_t[12]){[10] = 0xff, [11] = 0xff}, 12);
+	for (int round = 0; round < 2; round++)
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t a = htonl(0x0a000000u + i * 7919u);
+			memcpy(p.src + 12, &a, 4);
+			ds_geo_annotate(c, &p);
+		}
+	uint64_t hits, misses;
+	ds_geo_stats(c, &hits, &misses);
+	ds_geo_close(c);
+	return misses;
+}
+
+/* A reader's cache has the size asked for, within DS_GEO_CACHE_MIN_BITS..
+ * DS_GEO_CACHE_BITS: 1,000 sources nearly fit in the smallest (4,096 entries) and
+ * 20,000 do not, where they fit in the full one (131,072). */
+TEST(geo_cache_has_the_size_asked_for)
+{
+	struct ds_geo *g = NULL;
+	CHECK_INT(ds_geo_open(&g, NULL), ==, 0);
+	/* (a few sets of 4 get a fifth) */
+	CHECK_INT(two_rounds(g, DS_GEO_CACHE_MIN_BITS, 1000), <=, 1050);
+	CHECK_INT(two_rounds(g, DS_GEO_CACHE_MIN_BITS, 20000), >=, 38000);
+	CHECK_INT(two_rounds(g, 0, 20000), >=, 38000); /* (as the smallest) */
+	CHECK_INT(two_rounds(g, DS_GEO_CACHE_BITS, 20000), <=, 20200);
+	CHECK_INT(two_rounds(g, 40, 20000), <=, 20200); /* (as the largest) */
+	ds_geo_close(g);
+}
+
 TEST(sketch_is_exact_while_small)
 {
 	struct ds_sketch s = {0};

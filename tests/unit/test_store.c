@@ -434,6 +434,41 @@ TEST(aggregator_respects_its_key_budget)
 	ds_agg_free(&a);
 }
 
+/* One of 4 aggregators sharing a budget of 100 keys holds at most 25, and
+ * counts every packet all the same; a share of 1 (or 0) changes nothing. */
+TEST(aggregators_share_their_budgets)
+{
+	struct ds_agg a;
+	struct emitted e = {.sorted = 1};
+	CHECK_INT(ds_agg_init(&a, 100, 1000, record, &e), ==, 0);
+	size_t pend = a.max_pend;
+	ds_agg_share(&a, 1);
+	ds_agg_share(&a, 0);
+	CHECK_INT(a.max_keys, ==, 100);
+	ds_agg_share(&a, 4);
+	CHECK_INT(a.max_keys, ==, 25);
+	CHECK_INT(a.max_bytes, ==, 250);
+	CHECK_INT(a.max_pend, ==, pend / 4);
+	struct ds_pkt p = {.proto = 17, .family = 4, .ts = 5 * 3600};
+	for (uint32_t k = 0; k < 250; k++) {
+		p.port = k;
+		CHECK_INT(ds_agg_add(&a, &p), ==, 0);
+		CHECK(a.n <= 25);
+	}
+	CHECK_INT(ds_agg_flush(&a), ==, 0);
+	uint64_t total = 0;
+	for (int i = 0; i < e.n; i++)
+		total += e.packets[i];
+	CHECK_INT(e.n, ==, 10);
+	CHECK_INT(total, ==, 250);
+	ds_agg_free(&a);
+	/* a share never leaves a budget of nothing */
+	CHECK_INT(ds_agg_init(&a, 3, 0, record, &e), ==, 0);
+	ds_agg_share(&a, 64);
+	CHECK_INT(a.max_keys, ==, 1);
+	ds_agg_free(&a);
+}
+
 /* The naive aggregate: per (hour, key) a sketch built hash by hash. */
 struct naive {
 	int32_t hour[64];
