@@ -35,7 +35,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
-all: $(B)/darkscope $(B)/bench_pcaploop $(B)/bench_stages $(B)/bench_days
+all: $(B)/darkscope $(B)/bench_pcaploop $(B)/bench_stages $(B)/bench_days $(B)/bench_keys
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,6 +60,9 @@ $(B)/bench_stages: $(B)/bench/stages.o $(B)/libdarkscope.a
 
 $(B)/bench_days: $(B)/bench/days.o $(B)/libdarkscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench_keys: $(B)/bench/keys.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(B)/tests/mkfixtures: $(B)/tests/tools/mkfixtures.o $(B)/libdarkscope.a
 	@mkdir -p $(dir $@)

@@ -102,7 +102,7 @@ echo "two files: $tp2 s = $(rate $p2 "$tp2") Mpps; -j2 on both cores: $(awk -v a
 # The ratio above sets two blocks of runs minutes apart against each other,
 # and this machine's speed drifts by more than the margin in that time: the
 # same two ingests again, turn by turn (one core, then both), PAIRS times.
-pa=999999 pb=999999 each=""
+pa=999999 pb=999999 each="" sep=""
 for _ in $(seq "${PAIRS:-5}"); do
   for m in one both; do
     eval "$BEFORE"; cat $WARM > /dev/null
@@ -115,11 +115,27 @@ for _ in $(seq "${PAIRS:-5}"); do
     fi
   done
   each="$each $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}')"
+  # the reference: the same two files ingested by two separate processes (a
+  # store each, -j1), one after the other on CPU 0, then side by side on
+  # both cores: what this machine gives two jobs that share nothing
+  SEP="rm -f $OUT/sep1.db* $OUT/sep2.db*"
+  eval "$SEP"; cat $WARM > /dev/null
+  /usr/bin/time -o "$OUT/time" -f %e taskset -c 0 sh -c "$DS ingest -c $OUT/bench.conf --db $OUT/sep1.db -j1 --quiet $cap >/dev/null 2>&1;
+    $DS ingest -c $OUT/bench.conf --db $OUT/sep2.db -j1 --quiet $half >/dev/null 2>&1"
+  sa=$(cat "$OUT/time")
+  eval "$SEP"; cat $WARM > /dev/null
+  /usr/bin/time -o "$OUT/time" -f %e sh -c "$DS ingest -c $OUT/bench.conf --db $OUT/sep1.db -j1 --quiet $cap >/dev/null 2>&1 &
+    $DS ingest -c $OUT/bench.conf --db $OUT/sep2.db -j1 --quiet $half >/dev/null 2>&1; wait"
+  sb=$(cat "$OUT/time")
+  sep="$sep $(awk -v a="$sa" -v b="$sb" 'BEGIN {printf "%.2f", a / b}')"
   pa=$(awk -v x="$a" -v y="$pa" 'BEGIN {print (x < y) ? x : y}')
   pb=$(awk -v x="$b" -v y="$pb" 'BEGIN {print (x < y) ? x : y}')
 done
-med=$(tr ' ' '\n' <<<"$each" | sed '/^$/d' | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+med=$(median "$each")
 echo "two files turn by turn: one core $pa s, both cores $pb s (best of ${PAIRS:-5} each): $(awk -v a="$pa" -v b="$pb" 'BEGIN {printf "%.2f", a / b}')x; pair by pair:$each (median ${med}x)"
+echo "reference, two separate ingests (one per file, a store each), side by side against one after the other on one core:$sep (median $(median "$sep")x)"
+rm -f $OUT/sep1.db* $OUT/sep2.db*
 
 echo
 echo "## the week as captures rotated every hour (editcap -i 3600, as tcpdump -G 3600 writes)"
@@ -159,6 +175,8 @@ echo "two files -j2: $tm2 s = $(rate "$pm2" "$tm2") Mpps, CPU $BEST_CPU s, peak 
 # what a machine with 8 cores does by default (-j = cores): the file in 8 parts
 best $DS ingest -c "$OUT/bench.conf" -j8 --quiet "$mixed" > "$OUT/t"; tm8=$(cat "$OUT/t")
 echo "darkscope ingest -j8 (8 readers, as on an 8-core machine; 2 cores here): $tm8 s, peak RSS $((BEST_RSS / 1024)) MB"
+best $DS ingest -c "$OUT/bench.conf" -j16 --quiet "$mixed" > "$OUT/t"; tm16=$(cat "$OUT/t")
+echo "darkscope ingest -j16 (16 readers sharing the readers' budgets): $tm16 s, peak RSS $((BEST_RSS / 1024)) MB"
 
 echo
 echo "## memory with many distinct sources (a spoofed-source flood)"
@@ -172,6 +190,18 @@ src=$($DS top ports -c "$OUT/bench.conf" --format json | jq .total_sources)
 echo "$fp packets, about $src distinct sources: $t_f s = $(rate "$fp" "$t_f") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
 best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$flood" > "$OUT/t"; t_f2=$(cat "$OUT/t")
 echo "the same -j2 (split): $t_f2 s = $(rate "$fp" "$t_f2") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
+
+echo
+echo "## memory with many distinct keys (bench_keys: random sources and ports, nearly a key a"
+echo "## packet; the day rollup holds a day's rows of the full mask: not bounded yet)"
+for kn in 1000000 4000000; do
+  kc=$OUT/keys-$kn.pcap
+  [ -f "$kc" ] || build/bench_keys "$kc" "$kn" 24
+  WARM=$kc; fresh $WARM
+  best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$kc" > "$OUT/t"; t_k=$(cat "$OUT/t")
+  rows=$(sqlite3 "$OUT/bench.db" "SELECT rows FROM segday WHERE mask=7")
+  echo "$kn packets in a day, $rows keys (sensor, country, port) that day: $t_k s = $(rate "$kn" "$t_k") Mpps, peak RSS $((BEST_RSS / 1024)) MB"
+done
 BEFORE= WARM=
 
 echo
