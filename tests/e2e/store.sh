@@ -143,8 +143,10 @@ same "... and the same files (digests, packets, time spans)" \
 # 16 readers share the readers' budgets (here --max-keys 4000: 250 keys
 # each, so their hours are emitted early, again and again) and have smaller
 # geo caches: the store holds what one reader with the whole budget stores
-out=$("$DS" ingest --db "$TMP/j16.db" --geoip "$GEO" -v -j16 --split 1M --max-keys 4000 "$big" 2>&1)
-"$DS" ingest --db "$TMP/j1.db" --geoip "$GEO" --quiet -j1 "$big"
+mid=$TMP/mid.pcap
+"$DS" synth --geoip "$GEO" --from 2014-11-08 --to 2014-11-08 --rate 300000 --seed 8 --out "$mid" --quiet
+out=$("$DS" ingest --db "$TMP/j16.db" --geoip "$GEO" -v -j16 --split 1M --max-keys 4000 "$mid" 2>&1)
+"$DS" ingest --db "$TMP/j1.db" --geoip "$GEO" --quiet -j1 "$mid"
 check "16 readers with a shared budget of 4000 keys ($(grep -o '[0-9]* readers' <<<"$out" | head -1))" \
   grep -q "1 file, 16 readers" <<<"$out"
 same "... the same segments as one reader's" <(segs "$TMP/j16.db") <(segs "$TMP/j1.db")
