@@ -22,11 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A key of an hour: 24 bytes.  Its sketch is made only when its hashes are
+ * folded before the hour is emitted (the pending lists filled up); most keys
+ * never have one, and an hour of interleaved sources (thousands of keys, a
+ * random one each packet) keeps its entries in fewer cache lines. */
 struct ent {
 	uint64_t key;
 	uint64_t packets;
-	struct ds_sketch sk;
 	uint32_t npend; /* hashes pending for this key */
+	uint32_t sk;    /* its sketch in the hour's sks, + 1; 0: none yet */
 };
 
 /* An index slot: 8 bytes, so that an hour of many keys takes less memory.
@@ -43,6 +47,8 @@ struct ds_agg__hour {
 	struct ent *ents; /* n of them, room for cap / 2 */
 	uint64_t *pend;   /* (key's index << 32 | hash), npend of them */
 	size_t npend, cappend;
+	struct ds_sketch *sks; /* the keys' sketches made so far */
+	size_t nsks, capsks;
 	uint64_t last_key;            /* the previous packet's (0: none), its source and index: */
 	uint32_t last_hash, last_idx; /* a repeat need not wait in pend */
 	struct ds_agg__hour *next;
@@ -90,10 +96,11 @@ void ds_agg_share(struct ds_agg *a, unsigned n)
 /* Free an hour and its sketches. */
 static void hour_free(struct ds_agg *a, struct ds_agg__hour *h)
 {
-	for (size_t i = 0; i < h->n; i++) {
-		a->sk_bytes -= sketch_bytes(h->ents[i].sk.cap);
-		ds_sketch_free(&h->ents[i].sk);
+	for (size_t i = 0; i < h->nsks; i++) {
+		a->sk_bytes -= sketch_bytes(h->sks[i].cap);
+		ds_sketch_free(&h->sks[i]);
 	}
+	free(h->sks);
 	a->n -= h->n;
 	a->npend -= h->npend;
 	free(h->tab);
@@ -131,23 +138,45 @@ static size_t sort_unique(uint32_t *h, uint32_t *tmp, size_t n)
 	return k;
 }
 
+/* The sketch of e, made (empty) if it has none; NULL when out of memory.
+ * (A pointer into h->sks: good until the next sketch is made.) */
+static struct ds_sketch *sketch_of(struct ds_agg__hour *h, struct ent *e)
+{
+	if (e->sk)
+		return &h->sks[e->sk - 1];
+	if (h->nsks == h->capsks &&
+	    reserve((void **)&h->sks, &h->capsks, h->nsks + 1, sizeof *h->sks) < 0)
+		return NULL;
+	h->sks[h->nsks] = (struct ds_sketch){0};
+	e->sk = (uint32_t)++h->nsks;
+	return &h->sks[e->sk - 1];
+}
+
 /* The sketch of e with its pending hashes hs[0..n) added, appended encoded
  * to b.  A key folded for the first time (the usual case: an hour's hashes
  * fit in the pending lists) is encoded straight from its sorted hashes,
  * without building a set; the encoding is the same. */
-static int encode_final(struct ent *e, uint32_t *hs, uint32_t *tmp, size_t n, struct ds_buf *b)
+static int encode_final(struct ds_agg__hour *h, struct ent *e, uint32_t *hs, uint32_t *tmp,
+                        size_t n, struct ds_buf *b)
 {
 	int rc = 0;
-	if (e->sk.n == 0 && e->sk.cap == 0) {
+	if (!e->sk) {
 		size_t k = sort_unique(hs, tmp, n);
 		if (k <= DS_SPARSE_MAX)
 			return ds_sketch_encode_sorted(hs, k, b);
-		rc = ds_sketch_add_many(&e->sk, hs, k);
-	} else {
-		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = ds_sketch_add(&e->sk, hs[i]);
+		/* (more than a sparse sketch holds: registers, freed once
+		 * encoded, as the hour is about to be) */
+		struct ds_sketch sk = {0};
+		rc = ds_sketch_add_many(&sk, hs, k);
+		if (rc == 0)
+			rc = ds_sketch_encode(&sk, b);
+		ds_sketch_free(&sk);
+		return rc;
 	}
-	return rc < 0 ? rc : ds_sketch_encode(&e->sk, b);
+	struct ds_sketch *sk = &h->sks[e->sk - 1];
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = ds_sketch_add(sk, hs[i]);
+	return rc < 0 ? rc : ds_sketch_encode(sk, b);
 }
 
 /* Add an hour's pending hashes to its keys' sketches.  With enc (the hour
@@ -174,16 +203,20 @@ static int fold(struct ds_agg *a, struct ds_agg__hour *h, struct ds_buf *enc)
 	int rc = 0;
 	for (size_t i = 0; i < h->n && rc == 0; i++) {
 		struct ent *e = &h->ents[i];
-		uint32_t before = e->sk.cap;
+		uint32_t before = e->sk ? h->sks[e->sk - 1].cap : 0;
 		if (enc) {
 			at[i] = (uint32_t)enc->len;
-			rc = encode_final(e, hs + pos, a->fold_tmp, e->npend, enc);
-		} else {
+			rc = encode_final(h, e, hs + pos, a->fold_tmp, e->npend, enc);
+		} else if (e->npend) {
+			struct ds_sketch *sk = sketch_of(h, e);
+			if (!sk)
+				rc = -DS_E_NOMEM;
 			for (size_t k = 0; k < e->npend && rc == 0; k++)
-				rc = ds_sketch_add(&e->sk, hs[pos + k]);
+				rc = ds_sketch_add(sk, hs[pos + k]);
 		}
-		if (e->sk.cap != before)
-			a->sk_bytes += sketch_bytes(e->sk.cap) - sketch_bytes(before);
+		uint32_t after = e->sk ? h->sks[e->sk - 1].cap : 0;
+		if (after != before)
+			a->sk_bytes += sketch_bytes(after) - sketch_bytes(before);
 		pos += e->npend;
 		e->npend = 0;
 	}
