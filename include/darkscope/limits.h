@@ -67,7 +67,7 @@
 /* count: ingest readers without -j: one per CPU, at most this many.  Past 8
  * the store writer (two rollup threads) is the bottleneck, and each reader
  * holds its open hours (about 5 MB on a week of interleaved sources): 8
- * readers peak at about 225 MB on it, 16 at 245, 32 at 280. */
+ * readers peaked at 201-223 MB on it, 16 at 245-274, 32 at 279. */
 #define DS_DEFAULT_READERS 8
 /* count: places for readers in the store writer of one ingest transaction:
  * its files, the parts of a split one, and the parts cut off for idle readers. */

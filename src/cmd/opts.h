@@ -35,7 +35,8 @@ enum {
 	X(SPLIT, "split", 0, "SIZE", 0, C_INGEST,                                                  \
 	  "split a plain capture among idle readers in parts of at least SIZE (default 16M; 0: "   \
 	  "never)")                                                                                \
-	X(MAXKEYS, "max-keys", 0, "N", 0, C_INGEST, "aggregation keys held in memory per thread")  \
+	X(MAXKEYS, "max-keys", 0, "N", 0, C_INGEST,                                                \
+	  "aggregation keys in memory, all readers together")                                      \
 	X(FROM, "from", 0, "DATE", 0, C_PERIOD | C_SYNTH, "first day, YYYY-MM-DD (inclusive)")     \
 	X(TO, "to", 0, "DATE", 0, C_PERIOD | C_SYNTH, "last day, YYYY-MM-DD (inclusive)")          \
 	X(QUARTER, "quarter", 'q', "YYYYQN", 0, C_PERIOD | C_SYNTH,                                \
