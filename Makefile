@@ -61,8 +61,8 @@ $(B)/bench_stages: $(B)/bench/stages.o $(B)/libdarkscope.a
 $(B)/bench_days: $(B)/bench/days.o $(B)/libdarkscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/bench_keys: $(B)/bench/keys.o
-	$(CC) $(LDFLAGS) -o $@ $^
+$(B)/bench_keys: $(B)/bench/keys.o $(B)/libdarkscope.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/mkfixtures: $(B)/tests/tools/mkfixtures.o $(B)/libdarkscope.a
 	@mkdir -p $(dir $@)

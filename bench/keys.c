@@ -4,7 +4,11 @@
  * A telescope sees such traffic from a flood with spoofed sources and random
  * ports.  bench/run.sh ingests it to measure peak memory against the number
  * of distinct keys (sensor, country, protocol, port) an hour and a day hold.
+ * Frames are built and written as darkscope synth builds and writes them.
  * usage: bench_keys OUT PACKETS HOURS */
+#include "darkscope/pcapw.h"
+#include "synth/packet.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +24,13 @@ static uint64_t next(void)
 	return rng;
 }
 
-static void put16(uint8_t *p, unsigned v)
+/* a.b.c.d as ::ffff:a.b.c.d */
+static void v4(uint8_t out[16], uint32_t a)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	for (int i = 0; i < 4; i++)
+		out[12 + i] = (uint8_t)(a >> (24 - 8 * i));
 }
 
 int main(int argc, char **argv)
@@ -39,49 +40,34 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uint64_t n = strtoull(argv[2], NULL, 10), hours = strtoull(argv[3], NULL, 10);
-	FILE *f = fopen(argv[1], "wb");
-	if (!f || n == 0 || hours == 0) {
-		fprintf(stderr, "bench_keys: %s: cannot write, or no packets\n", argv[1]);
+	struct ds_pcapw *w;
+	if (n == 0 || hours == 0) {
+		fprintf(stderr, "bench_keys: no packets or no hours\n");
+		return 2;
+	}
+	if (ds_pcapw_open(&w, argv[1], 1) < 0) {
+		fprintf(stderr, "bench_keys: %s: cannot write\n", argv[1]);
 		return 1;
 	}
 	static const uint32_t blocks[4] = {0xC6336400u, 0xCB007100u, 0xC0000200u, 0xC6120000u};
-	const uint32_t hdr[6] = {0xa1b2c3d4u, 2 | 4u << 16, 0, 0, 65535, 1}; /* Ethernet */
-	fwrite(hdr, sizeof hdr, 1, f);
 	const uint64_t t0 = 1414800000; /* 2014-11-01T00:00:00Z */
-	for (uint64_t i = 0; i < n; i++) {
-		uint8_t r[16 + 14 + 20 + 20];
+	int rc = 0;
+	for (uint64_t i = 0; i < n && rc == 0; i++) {
 		uint64_t x = next(), y = next();
-		int tcp = (x & 0xff) < 179; /* 70% */
-		size_t l4 = tcp ? 20 : 8, len = 14 + 20 + l4;
+		struct pkt_spec s = {.proto = (x & 0xff) < 179 ? 6 : 17, /* 70% TCP */
+		                     .sport = (uint16_t)(40000 + ((x >> 18) & 0x3ff)),
+		                     .dport = (uint16_t)(x >> 32),
+		                     .tcp_flags = 0x02,
+		                     .ipid = (uint16_t)y};
+		v4(s.src, (uint32_t)(y >> 32));
+		v4(s.dst, blocks[(x >> 8) & 3] | (uint32_t)((x >> 10) & 0xff));
+		uint8_t buf[128];
+		size_t len = pkt_build(&s, buf, sizeof buf);
 		uint64_t us = i * hours * 3600000000ull / n;
-		uint32_t rec[4] = {(uint32_t)(t0 + us / 1000000), (uint32_t)(us % 1000000),
-		                   (uint32_t)len, (uint32_t)len};
-		memcpy(r, rec, 16);
-		uint8_t *e = r + 16, *ip = e + 14, *t = ip + 20;
-		memset(e, 0, 14 + 20 + l4);
-		e[0] = 2, e[6] = 2, e[11] = 1;
-		put16(e + 12, 0x0800);
-		ip[0] = 0x45;
-		put16(ip + 2, (unsigned)(20 + l4));
-		ip[8] = 64;
-		ip[9] = tcp ? 6 : 17;
-		put32(ip + 12, (uint32_t)(y >> 32));
-		put32(ip + 16, blocks[(x >> 8) & 3] | (uint32_t)((x >> 10) & 0xff));
-		put16(t, 40000 + (unsigned)((x >> 18) & 0x3ff));
-		put16(t + 2, (unsigned)((x >> 32) & 0xffff));
-		if (tcp) {
-			t[12] = 0x50;
-			t[13] = 2;
-			put16(t + 14, 1024);
-		} else {
-			put16(t + 4, 8);
-		}
-		if (fwrite(r, 16 + len, 1, f) != 1) {
-			fprintf(stderr, "bench_keys: %s: write failed\n", argv[1]);
-			return 1;
-		}
+		rc = ds_pcapw_write(w, (int64_t)(t0 + us / 1000000), (uint32_t)(us % 1000000), buf,
+		                    (uint32_t)len);
 	}
-	if (fclose(f) != 0) {
+	if (ds_pcapw_close(w) < 0 || rc < 0) {
 		fprintf(stderr, "bench_keys: %s: write failed\n", argv[1]);
 		return 1;
 	}
