@@ -149,6 +149,9 @@ struct ds_rollups {
 	struct ds_buf enc[DS_NMASKS];
 };
 #define DS_ROLLUP_SOUND 1u
+/* The order ds_rollup builds the coarse masks in, each from the finer mask
+ * ds_rollup_from[mask] built before it (DS_DIM_ALL: the input). */
+extern const unsigned ds_rollup_order[DS_DIM_ALL], ds_rollup_from[DS_DIM_ALL];
 int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, unsigned flags,
               struct ds_rollups *out);
 void ds_rollups_free(struct ds_rollups *r);

@@ -64,6 +64,16 @@
 #define DS_MAX_QUERY_ROWS 100000
 /* count: worker threads for ingest (-j). */
 #define DS_MAX_THREADS 64
+/* rows, bytes: a stored segment part (of a day: docs/store.md) ends after
+ * DS_PART_ROWS rows, or at the row that brings its sketches to
+ * DS_PART_BYTES; a query decodes one part at a time. */
+#define DS_PART_ROWS  (1u << 16)
+#define DS_PART_BYTES ((size_t)4 << 20)
+/* bytes: a day whose hours take more than this in memory (rows and their
+ * sketches) is rolled up in passes of DS_DAY_PASS_BYTES, not in memory
+ * (the bench's week of interleaved sources takes 15 MB a day). */
+#define DS_DAY_MEM_BYTES  ((size_t)24 << 20)
+#define DS_DAY_PASS_BYTES ((size_t)16 << 20)
 /* count: ingest readers without -j: one per CPU, at most this many.  Past 8
  * the store writer (two rollup threads) is the bottleneck, and each reader
  * holds its open hours (about 5 MB on a week of interleaved sources): 8

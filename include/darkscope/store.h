@@ -31,8 +31,11 @@ struct ds_sensor_row {
 	char alias[128];
 };
 
-/* Called per stored hour (or day) with its rows sorted by key (sk empty; enc
- * set when the scan asked for sketches, NULL otherwise).  Rows may be finer
+/* Called per part of a stored hour (or day), parts in key order, with its
+ * rows sorted by key (sk empty; enc set when the scan asked for sketches,
+ * NULL otherwise).  A day of many keys is stored in several parts of at most
+ * DS_PART_ROWS rows, so a callback may be called several times for one hour
+ * or day, with keys none of its other parts have.  Rows may be finer
  * than the mask asked for (ds_store_scan_range gives hours as rows of the
  * full mask): a callback masks keys itself and adds rows of the same masked
  * key up (sketches as unions). */
@@ -78,10 +81,12 @@ struct ds_store_ops {
 	            ds_scan_fn fn, void *ctx);
 	/* First and last stored hour (0 when empty). */
 	int (*span)(struct ds_store *s, int32_t *first, int32_t *last);
-	/* Day rollups (UTC days): replace the rows of day for mask dims, and
-	 * visit days in [d0, d1) as scan() visits hours (hour = day * 24). */
-	int (*put_day)(struct ds_store *s, int32_t day, unsigned dims, const struct ds_row *rows,
-	               size_t n);
+	/* Day rollups (UTC days): part 0 replaces the rows of day for mask dims,
+	 * and parts 1, 2, ... (in that order, right after it, each of keys above
+	 * the part before) add to them; visit days in [d0, d1) as scan() visits
+	 * hours (hour = day * 24). */
+	int (*put_day)(struct ds_store *s, int32_t day, unsigned dims, int part,
+	               const struct ds_row *rows, size_t n);
 	int (*scan_days)(struct ds_store *s, unsigned dims, int32_t d0, int32_t d1,
 	                 int with_sketches, ds_scan_fn fn, void *ctx);
 };
@@ -98,10 +103,16 @@ int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n);
  * only to read and to write: ds_day_read (the store), ds_day_build (no store:
  * the merge and the rollups, most of the work), ds_day_write (the store). */
 struct ds_day;
+/* 1 (and nothing read) when the day's hours would take more than
+ * DS_DAY_MEM_BYTES in memory: ds_day_stream builds such a day. */
 int ds_day_read(struct ds_store *s, int32_t day, struct ds_day **out);
 int ds_day_build(struct ds_day *d);
 int ds_day_write(struct ds_store *s, const struct ds_day *d);
 void ds_day_free(struct ds_day *d);
+/* Rebuild one day's rollups in passes over the store, in memory bounded by
+ * DS_DAY_PASS_BYTES whatever the day holds (slower: each pass reads the day
+ * again).  The rows are those of the three steps above. */
+int ds_day_stream(struct ds_store *s, int32_t day);
 /* The rows ds_day_build made for mask dims (NULL and 0 before it). */
 void ds_day_rows(const struct ds_day *d, unsigned dims, const struct ds_row **rows, size_t *n);
 

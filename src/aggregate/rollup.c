@@ -419,16 +419,16 @@ static long one_mask(const struct ds_row *rows, size_t n, unsigned from, unsigne
 
 /* Each coarse mask is rolled up from a finer one already built (a union of
  * unions is the union of all, so the bytes are those a rollup from the full
- * mask gives), in this order, from ROLLUP_FROM[mask]: the full mask to
+ * mask gives), in this order, from ds_rollup_from[mask]: the full mask to
  * (sensor, country) keeps the key's order; fewer, larger rows below it. */
-static const unsigned ROLLUP_ORDER[DS_DIM_ALL] = {DS_DIM_SENSOR | DS_DIM_CC,
-                                                  DS_DIM_SENSOR | DS_DIM_PORT,
-                                                  DS_DIM_CC | DS_DIM_PORT,
-                                                  DS_DIM_SENSOR,
-                                                  DS_DIM_CC,
-                                                  DS_DIM_PORT,
-                                                  0};
-static const unsigned ROLLUP_FROM[DS_DIM_ALL] = {
+const unsigned ds_rollup_order[DS_DIM_ALL] = {DS_DIM_SENSOR | DS_DIM_CC,
+                                              DS_DIM_SENSOR | DS_DIM_PORT,
+                                              DS_DIM_CC | DS_DIM_PORT,
+                                              DS_DIM_SENSOR,
+                                              DS_DIM_CC,
+                                              DS_DIM_PORT,
+                                              0};
+const unsigned ds_rollup_from[DS_DIM_ALL] = {
         [0] = DS_DIM_SENSOR,
         [DS_DIM_PORT] = DS_DIM_CC | DS_DIM_PORT,
         [DS_DIM_CC] = DS_DIM_SENSOR | DS_DIM_CC,
@@ -444,8 +444,8 @@ int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, unsigned flag
 	memset(out, 0, sizeof *out);
 	unsigned need = masks & DS_COARSE_MASKS; /* and the masks they come from */
 	for (int i = DS_DIM_ALL; i-- > 0;)
-		if (need >> ROLLUP_ORDER[i] & 1)
-			need |= 1u << ROLLUP_FROM[ROLLUP_ORDER[i]];
+		if (need >> ds_rollup_order[i] & 1)
+			need |= 1u << ds_rollup_from[ds_rollup_order[i]];
 	struct ds_kv *kv = malloc((n + 1) * sizeof *kv), *kvtmp = malloc((n + 1) * sizeof *kvtmp);
 	const struct ds_row **members = malloc((n + 1) * sizeof *members);
 	struct ds_union u = {0};
@@ -453,7 +453,7 @@ int ds_rollup(const struct ds_row *rows, size_t n, unsigned masks, unsigned flag
 	if (!kv || !kvtmp || !members)
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
 	for (unsigned i = 0; i < DS_DIM_ALL && rc == 0; i++) {
-		unsigned d = ROLLUP_ORDER[i], f = ROLLUP_FROM[d];
+		unsigned d = ds_rollup_order[i], f = ds_rollup_from[d];
 		if (!(need >> d & 1))
 			continue;
 		const struct ds_row *src = f == DS_DIM_ALL ? rows : out->rows[f];

@@ -185,6 +185,8 @@ static int build_due(struct ds_writer *w, int all)
 		}
 		if (rc == 0)
 			rc = ds_day_write(w->st, dd);
+		else if (rc == 1) /* too large to hold: in passes, holding the store */
+			rc = ds_day_stream(w->st, d->day);
 		ds_day_free(dd);
 		d = &w->days[i]; /* days[] may have grown meanwhile */
 		d->building = 0;

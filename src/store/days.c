@@ -12,6 +12,7 @@
 #include "darkscope/dtime.h"
 #include "darkscope/err.h"
 #include "darkscope/limits.h"
+#include "darkscope/log.h"
 #include "darkscope/radix.h"
 
 #include <stdlib.h>
@@ -24,7 +25,15 @@ struct hours {
 	size_t n[24];
 	uint8_t *buf[24];
 	int count;
+	size_t bytes, limit; /* taken so far; past limit, the day is rolled up in passes */
 };
+
+/* The in-memory limit and pass budget, or what the tests set (see store.sh). */
+static size_t env_bytes(const char *name, size_t dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? (size_t)strtoull(v, NULL, 10) : dflt;
+}
 
 static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
@@ -35,6 +44,9 @@ static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 		return ds_fail(DS_E_STORE, "more than 24 hours in a day");
 	for (size_t i = 0; i < n; i++)
 		bytes += rows[i].enclen;
+	h->bytes += bytes + n * sizeof *rows;
+	if (h->bytes > h->limit)
+		return 1; /* too large to hold: ds_day_stream */
 	struct ds_row *r = malloc((n + 1) * sizeof *r);
 	uint8_t *b = malloc(bytes + 1);
 	if (!r || !b) {
@@ -113,8 +125,9 @@ int ds_day_read(struct ds_store *s, int32_t day, struct ds_day **out)
 	if (!d)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	d->day = day;
+	d->h.limit = env_bytes("DARKSCOPE_DAY_MEM_BYTES", DS_DAY_MEM_BYTES);
 	int rc = s->ops->scan(s, DS_DIM_ALL, day * 24, day * 24 + 24, 1, day_cb, &d->h);
-	if (rc < 0) {
+	if (rc != 0) {
 		ds_day_free(d);
 		return rc;
 	}
@@ -166,11 +179,45 @@ int ds_day_build(struct ds_day *d)
 	return rc;
 }
 
+/* Where the part that starts at rows[from] ends: after DS_PART_ROWS rows,
+ * or after the row that brings its sketches to DS_PART_BYTES (struct
+ * partw below cuts the same parts from rows given one at a time). */
+static size_t part_rows(void)
+{
+	size_t n = env_bytes("DARKSCOPE_PART_ROWS", DS_PART_ROWS); /* (tests: store.sh) */
+	return n && n <= DS_PART_ROWS ? n : DS_PART_ROWS;
+}
+
+static size_t part_end(const struct ds_row *rows, size_t n, size_t from, size_t max)
+{
+	size_t i = from, bytes = 0;
+	while (i < n && i - from < max) {
+		bytes += rows[i++].enclen;
+		if (bytes >= DS_PART_BYTES)
+			break;
+	}
+	return i;
+}
+
+/* A day's rows of mask dims, in parts (an empty day: one empty part). */
+static int put_parts(struct ds_store *s, int32_t day, unsigned dims, const struct ds_row *rows,
+                     size_t n)
+{
+	int rc, part = 0;
+	size_t i = 0, max = part_rows();
+	do {
+		size_t e = part_end(rows, n, i, max);
+		rc = s->ops->put_day(s, day, dims, part++, rows + i, e - i);
+		i = e;
+	} while (rc == 0 && i < n);
+	return rc;
+}
+
 int ds_day_write(struct ds_store *s, const struct ds_day *d)
 {
-	int rc = s->ops->put_day(s, d->day, DS_DIM_ALL, d->out, d->nout);
+	int rc = put_parts(s, d->day, DS_DIM_ALL, d->out, d->nout);
 	for (unsigned m = 0; m < DS_DIM_ALL && rc == 0; m++)
-		rc = s->ops->put_day(s, d->day, m, d->r.rows[m], d->r.n[m]);
+		rc = put_parts(s, d->day, m, d->r.rows[m], d->r.n[m]);
 	return rc;
 }
 
@@ -198,8 +245,297 @@ int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
 		struct ds_day *d = NULL;
 		if ((rc = ds_day_read(s, days[i], &d)) == 0 && (rc = ds_day_build(d)) == 0)
 			rc = ds_day_write(s, d);
+		else if (rc == 1)
+			rc = ds_day_stream(s, days[i]);
 		ds_day_free(d);
 	}
+	return rc;
+}
+
+/* ---- a day too large to hold, rolled up in passes ----
+ *
+ * Each mask of the day is built in passes over a scan: of the day's hours
+ * for the full mask, of the day's full mask (just written) for the others.
+ * A pass takes the rows whose keys, masked, are in [lo, hi) and keeps them
+ * in a buffer (hi is unbounded at first).  When the buffer passes its
+ * budget, its rows of the same masked key are merged into one (packets
+ * summed, sketches unioned) if keys repeat enough for that to free half of
+ * it; if they do not, or it is still more than half full, the rows of its
+ * lowest keys that fill half of it are kept, and hi becomes the first key
+ * let go.  At the end of the scan the buffer holds every row of [lo, hi):
+ * merged, they are written in parts cut as put_parts cuts them, and the
+ * next pass starts at hi.  The coarse masks are built from the finest mask
+ * built before them, as ds_rollup builds them.  A union of unions is the
+ * union of all, so the rows are those of the in-memory rollup, byte for
+ * byte, parts and all. */
+
+/* Rows written one at a time, in parts as part_end cuts them. */
+struct partw {
+	struct ds_store *s;
+	int32_t day;
+	unsigned dims;
+	int part;
+	struct ds_row *rows; /* DS_PART_ROWS; enc an offset into enc until written */
+	size_t n, max;
+	struct ds_buf enc;
+};
+
+static int partw_flush(struct partw *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		w->rows[i].enc = w->enc.data + (uintptr_t)w->rows[i].enc;
+	int rc = w->s->ops->put_day(w->s, w->day, w->dims, w->part++, w->rows, w->n);
+	w->n = 0;
+	w->enc.len = 0;
+	return rc;
+}
+
+static int partw_add(struct partw *w, const struct ds_row *r)
+{
+	w->rows[w->n++] = (struct ds_row){.key = r->key,
+	                                  .packets = r->packets,
+	                                  .enc = (const uint8_t *)(uintptr_t)w->enc.len,
+	                                  .enclen = r->enclen};
+	if (ds_buf_put(&w->enc, r->enc, r->enclen) < 0)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	return w->n == w->max || w->enc.len >= DS_PART_BYTES ? partw_flush(w) : 0;
+}
+
+/* One mask's passes.  The scratch of a merge is kept from one to the next
+ * (and from one mask to the next): it is as large as the buffer. */
+struct pass {
+	unsigned dims;
+	uint64_t lo, hi; /* the masked keys taken: [lo, hi), hi only when bounded */
+	int bounded;
+	struct ds_row *rows; /* key masked; enc an offset into arena */
+	size_t n, cap;
+	struct ds_buf arena;
+	size_t budget;
+	/* a merge's scratch, and where it puts the merged rows */
+	struct ds_kv *kv, *tmp;
+	const struct ds_row **members;
+	struct ds_row *out;
+	size_t scap, ocap;
+	struct ds_buf arena2;
+	struct ds_union u;
+	unsigned passes, merges; /* for -v */
+};
+
+static size_t pass_bytes(const struct pass *p)
+{
+	return p->n * sizeof *p->rows + p->arena.len;
+}
+
+static int grow(void **a, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap : 4096;
+	while (nc < need)
+		nc *= 2;
+	void *x = realloc(*a, nc * size);
+	if (!x)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	*a = x, *cap = nc;
+	return 0;
+}
+
+/* Sort the buffer by key into kv (the scratch grown to its size first). */
+static int pass_sort(struct pass *p)
+{
+	size_t n = p->n, scap = p->scap;
+	int rc = 0;
+	if (n + 1 > scap) { /* (kv, tmp and members grow together) */
+		size_t c = scap;
+		if ((rc = grow((void **)&p->kv, &c, n + 1, sizeof *p->kv)) < 0 ||
+		    (c = scap, rc = grow((void **)&p->tmp, &c, n + 1, sizeof *p->tmp)) < 0 ||
+		    (c = scap, rc = grow((void **)&p->members, &c, n + 1, sizeof *p->members)) < 0)
+			return rc;
+		p->scap = c;
+	}
+	if ((rc = grow((void **)&p->out, &p->ocap, n + 1, sizeof *p->out)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		p->kv[i] = (struct ds_kv){p->rows[i].key, i};
+	ds_radix_sort(p->kv, p->tmp, n);
+	return 0;
+}
+
+/* The merged (or sorted) rows in out and arena2 are the buffer now. */
+static void pass_swap(struct pass *p, size_t n)
+{
+	struct ds_row *r = p->rows;
+	size_t c = p->cap;
+	struct ds_buf a = p->arena;
+	p->rows = p->out, p->cap = p->ocap, p->n = n, p->arena = p->arena2;
+	p->out = r, p->ocap = c, p->arena2 = a;
+}
+
+/* Merge the buffer's rows of the same key, sorted by key (kv). */
+static int pass_merge(struct pass *p)
+{
+	size_t n = p->n, ng = 0;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++)
+		p->rows[i].enc = p->arena.data + (uintptr_t)p->rows[i].enc;
+	p->arena2.len = 0;
+	for (size_t i = 0; rc == 0 && i < n;) {
+		size_t j = i;
+		uint64_t packets = 0;
+		for (; j < n && p->kv[j].key == p->kv[i].key; j++) {
+			p->members[j - i] = &p->rows[p->kv[j].val];
+			packets += p->rows[p->kv[j].val].packets;
+		}
+		size_t at = p->arena2.len;
+		if (ds_union_encode(p->members, j - i, &p->u, &p->arena2) < 0)
+			rc = ds_fail(DS_E_STORE, "corrupt sketch");
+		p->out[ng++] = (struct ds_row){.key = p->kv[i].key,
+		                               .packets = packets,
+		                               .enc = (const uint8_t *)(uintptr_t)at,
+		                               .enclen = p->arena2.len - at};
+		i = j;
+	}
+	p->merges++;
+	if (rc == 0)
+		pass_swap(p, ng);
+	return rc;
+}
+
+/* The buffer is full.  Merge it when that frees half of it at least (keys
+ * repeat); otherwise, or when it is still more than half full, keep only
+ * the rows of its lowest keys that fill half of it, and take no key from
+ * the first one let go (hi) for the rest of the pass. */
+static int pass_full(struct pass *p)
+{
+	int rc = pass_sort(p);
+	if (rc < 0)
+		return rc;
+	size_t keys = 0;
+	for (size_t i = 0; i < p->n; i++)
+		keys += i == 0 || p->kv[i].key != p->kv[i - 1].key;
+	if (keys <= p->n / 2) {
+		if ((rc = pass_merge(p)) < 0)
+			return rc;
+		if (pass_bytes(p) <= p->budget / 2)
+			return 0;
+		for (size_t i = 0; i < p->n; i++) /* (sorted and distinct now) */
+			p->kv[i] = (struct ds_kv){p->rows[i].key, i};
+	}
+	/* keep whole keys up to half the budget (one key at least) */
+	size_t keep = 0, bytes = 0;
+	while (keep < p->n && (keep == 0 || bytes < p->budget / 2)) {
+		size_t j = keep;
+		for (; j < p->n && p->kv[j].key == p->kv[keep].key; j++)
+			bytes += sizeof *p->rows + p->rows[p->kv[j].val].enclen;
+		keep = j;
+	}
+	if (keep == p->n)
+		return 0;
+	p->hi = p->kv[keep].key;
+	p->bounded = 1;
+	p->arena2.len = 0;
+	for (size_t i = 0; i < keep; i++) { /* the rows kept, in key order */
+		const struct ds_row *r = &p->rows[p->kv[i].val];
+		p->out[i] = *r;
+		p->out[i].enc = (const uint8_t *)(uintptr_t)p->arena2.len;
+		if (ds_buf_put(&p->arena2, p->arena.data + (uintptr_t)r->enc, r->enclen) < 0)
+			return ds_fail(DS_E_NOMEM, "out of memory");
+	}
+	pass_swap(p, keep);
+	return 0;
+}
+
+static int pass_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
+{
+	struct pass *p = ctx;
+	int rc;
+	(void)hour;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = ds_key_mask(rows[i].key, p->dims);
+		if (k < p->lo || (p->bounded && k >= p->hi))
+			continue;
+		if ((rc = grow((void **)&p->rows, &p->cap, p->n + 1, sizeof *p->rows)) < 0)
+			return rc;
+		p->rows[p->n++] = (struct ds_row){.key = k,
+		                                  .packets = rows[i].packets,
+		                                  .enc = (const uint8_t *)(uintptr_t)p->arena.len,
+		                                  .enclen = rows[i].enclen};
+		if (ds_buf_put(&p->arena, rows[i].enc, rows[i].enclen) < 0)
+			return ds_fail(DS_E_NOMEM, "out of memory");
+		if (pass_bytes(p) > p->budget && (rc = pass_full(p)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Build the day's rows of mask dims in passes over the hours (the full
+ * mask) or over the day's rows of mask `from`, and write them. */
+static int stream_mask(struct ds_store *s, int32_t day, unsigned dims, unsigned from,
+                       struct pass *p, struct partw *w)
+{
+	double t0 = ds_elapsed();
+	p->dims = dims;
+	p->lo = 0;
+	p->passes = p->merges = 0;
+	/* (the full mask's hours are as the transaction wrote them, checked as
+	 * the in-memory build checks them; the rest is this day's unions) */
+	p->u.sound = dims != DS_DIM_ALL;
+	*w = (struct partw){.s = s,
+	                    .day = day,
+	                    .dims = dims,
+	                    .rows = w->rows,
+	                    .max = part_rows(),
+	                    .enc = w->enc};
+	w->enc.len = 0;
+	int rc = 0;
+	for (int done = 0; rc == 0 && !done;) {
+		p->n = 0;
+		p->arena.len = 0;
+		p->bounded = 0;
+		rc = dims == DS_DIM_ALL
+		             ? s->ops->scan(s, DS_DIM_ALL, day * 24, day * 24 + 24, 1, pass_cb, p)
+		             : s->ops->scan_days(s, from, day, day + 1, 1, pass_cb, p);
+		if (rc == 0 && (rc = pass_sort(p)) == 0)
+			rc = pass_merge(p);
+		for (size_t i = 0; rc == 0 && i < p->n; i++) {
+			struct ds_row r = p->rows[i];
+			r.enc = p->arena.data + (uintptr_t)r.enc;
+			rc = partw_add(w, &r);
+		}
+		done = !p->bounded;
+		p->passes++;
+		p->lo = p->hi;
+	}
+	if (rc == 0 && (w->n || w->part == 0))
+		rc = partw_flush(w);
+	DS_DEBUG("store", "day %d, mask %u from %u: %u passes, %u merges, %d parts (%.2f s)", day,
+	         dims, from, p->passes, p->merges, w->part, ds_elapsed() - t0);
+	return rc;
+}
+
+int ds_day_stream(struct ds_store *s, int32_t day)
+{
+	struct pass p = {.budget = env_bytes("DARKSCOPE_DAY_PASS_BYTES", DS_DAY_PASS_BYTES)};
+	struct partw w = {0};
+	int rc = (w.rows = malloc(DS_PART_ROWS * sizeof *w.rows))
+	                 ? 0
+	                 : ds_fail(DS_E_NOMEM, "out of memory");
+	if (rc == 0)
+		rc = stream_mask(s, day, DS_DIM_ALL, DS_DIM_ALL, &p, &w);
+	/* each coarse mask from the finest one built before it, as ds_rollup */
+	for (unsigned i = 0; i < DS_DIM_ALL && rc == 0; i++)
+		rc = stream_mask(s, day, ds_rollup_order[i], ds_rollup_from[ds_rollup_order[i]], &p,
+		                 &w);
+	free(p.rows);
+	free(p.out);
+	free(p.kv);
+	free(p.tmp);
+	free(p.members);
+	ds_buf_free(&p.arena);
+	ds_buf_free(&p.arena2);
+	ds_union_free(&p.u);
+	free(w.rows);
+	ds_buf_free(&w.enc);
 	return rc;
 }
 

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION "8"
+#define SCHEMA_VERSION "9"
 
 struct checkpointer;
 
@@ -30,6 +30,10 @@ struct sq {
 	 * (getw, dayw), and scans of a mask (scanown, scandayown) or, while it
 	 * stages, of its staged rows merged with the others (scanw, scandayw) */
 	sqlite3_stmt *getw, *dayw, *scanw, *scandayw, *scanown, *scandayown;
+	sqlite3_stmt *delday; /* a day's parts of one mask, replaced */
+	int day_mask;         /* the mask put_day writes the current day's parts under */
+	int32_t day_at;       /* ... that day, */
+	unsigned day_dims;    /* ... of that mask */
 	struct ds_buf enc;
 	double wait_from; /* when begin() found the store locked */
 	int said;         /* ... and said it waits */
@@ -71,11 +75,11 @@ static const char schema[] =
         " packets INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, partial INTEGER NOT NULL,"
         " bytes INTEGER);"
         "CREATE TABLE IF NOT EXISTS segment(mask INTEGER NOT NULL, hour INTEGER NOT NULL,"
-        " rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
-        " PRIMARY KEY(mask, hour));"
+        " part INTEGER NOT NULL, rows INTEGER NOT NULL, packets INTEGER NOT NULL,"
+        " data BLOB NOT NULL, PRIMARY KEY(mask, hour, part));"
         "CREATE TABLE IF NOT EXISTS segday(mask INTEGER NOT NULL, day INTEGER NOT NULL,"
-        " rows INTEGER NOT NULL, packets INTEGER NOT NULL, data BLOB NOT NULL,"
-        " PRIMARY KEY(mask, day));";
+        " part INTEGER NOT NULL, rows INTEGER NOT NULL, packets INTEGER NOT NULL,"
+        " data BLOB NOT NULL, PRIMARY KEY(mask, day, part));";
 
 /* The rows published (staging, below): of segment, of segday. */
 #define PUBLISHED_SEG                                                                 \
@@ -130,6 +134,7 @@ static void sq_close(struct ds_store *b)
 	sqlite3_finalize(s->scandayw);
 	sqlite3_finalize(s->scanown);
 	sqlite3_finalize(s->scandayown);
+	sqlite3_finalize(s->delday);
 	checkpoint_stop(s);
 	sqlite3_close(s->db);
 	if (s->lockfd >= 0)
@@ -175,7 +180,7 @@ static int count(struct sq *s, const char *sql)
 	return n < 0 ? sqerr(s, "reading the schema") : n;
 }
 
-/* 0 when the store is this darkscope's, 1 when it is version 3 to 7 (to
+/* 0 when the store is this darkscope's, 1 when it is version 3 to 8 (to
  * migrate). */
 static int check_version(struct sq *s)
 {
@@ -186,7 +191,7 @@ static int check_version(struct sq *s)
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		if (strcmp(v, "3") == 0 || strcmp(v, "4") == 0 || strcmp(v, "5") == 0 ||
-		    strcmp(v, "6") == 0 || strcmp(v, "7") == 0)
+		    strcmp(v, "6") == 0 || strcmp(v, "7") == 0 || strcmp(v, "8") == 0)
 			rc = 1;
 		else if (strcmp(v, SCHEMA_VERSION) != 0)
 			rc = ds_fail(DS_E_STORE,
@@ -220,6 +225,45 @@ static int int_list(struct sq *s, const char *sql, int32_t **out, size_t *n)
 		(*out)[(*n)++] = (int32_t)sqlite3_column_int(st, 0);
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Schema 9 stores a segment in parts (docs/store.md): the segment tables
+ * get a part column in their key.  A store before it has one part a
+ * segment: each row becomes part 0, keeping its rowid (what is published
+ * stays published) and its layout (WITHOUT ROWID or not).  Done before the
+ * statements are prepared (they name the column), in a transaction of its
+ * own; a store that has the column already is left alone. */
+static int add_parts(struct sq *s)
+{
+	static const char *const tabs[][2] = {{"segment", "hour"}, {"segday", "day"}};
+	int rc = exec(s, "BEGIN IMMEDIATE");
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		char sql[1024];
+		const char *t = tabs[i][0], *c = tabs[i][1];
+		snprintf(sql, sizeof sql,
+		         "SELECT count(*) FROM pragma_table_info('%s') WHERE name='part'", t);
+		int has = count(s, sql), norowid;
+		snprintf(sql, sizeof sql,
+		         "SELECT count(*) FROM sqlite_master WHERE name='%s' AND sql LIKE"
+		         " '%%WITHOUT ROWID%%'",
+		         t);
+		if ((rc = has < 0 ? has : (norowid = count(s, sql)) < 0 ? norowid : 0) < 0 || has)
+			continue;
+		snprintf(sql, sizeof sql,
+		         "CREATE TABLE parted(mask INTEGER NOT NULL, %s INTEGER NOT NULL,"
+		         " part INTEGER NOT NULL, rows INTEGER NOT NULL, packets INTEGER NOT NULL,"
+		         " data BLOB NOT NULL, PRIMARY KEY(mask, %s, part))%s;"
+		         "INSERT INTO parted(%smask, %s, part, rows, packets, data)"
+		         " SELECT %smask, %s, 0, rows, packets, data FROM %s;"
+		         "DROP TABLE %s; ALTER TABLE parted RENAME TO %s",
+		         c, c, norowid ? " WITHOUT ROWID" : "", norowid ? "" : "rowid, ", c,
+		         norowid ? "" : "rowid, ", c, t, t, t);
+		rc = exec(s, sql);
+	}
+	if (rc == 0)
+		return exec(s, "COMMIT");
+	exec(s, "ROLLBACK");
 	return rc;
 }
 
@@ -361,7 +405,8 @@ static int sq_open(struct ds_store **out, const char *uri)
 	writes_wait(s); /* making or migrating a store writes */
 	int old, have;
 	if ((rc = exec(s, pragmas)) < 0 || (rc = have = count(s, made)) < 0 ||
-	    (have < 5 && (rc = exec(s, schema)) < 0) || (rc = old = check_version(s)) < 0)
+	    (have < 5 && (rc = exec(s, schema)) < 0) || (rc = old = check_version(s)) < 0 ||
+	    (old && (rc = add_parts(s)) < 0))
 		goto err;
 	int tables = count(s, rowid_tables);
 	if ((rc = tables) < 0)
@@ -369,19 +414,20 @@ static int sq_open(struct ds_store **out, const char *uri)
 	s->rowid = tables == 2;
 	/* queries see the published rows (the filter on rowid, not its index:
 	 * "+"); a store WITHOUT ROWID publishes nothing (it is not staged) */
-	const char *scan_seg =
-	        s->rowid ? "SELECT hour, data FROM segment WHERE mask=?1 AND hour>=?2"
-	                   " AND hour<?3 AND +rowid <= " PUBLISHED_SEG " ORDER BY hour"
-	                 : "SELECT hour, data FROM segment WHERE mask=?1 AND hour>=?2"
-	                   " AND hour<?3 ORDER BY hour";
+	const char *scan_seg = s->rowid ? "SELECT hour, data FROM segment WHERE mask=?1 AND"
+	                                  " hour>=?2 AND hour<?3 AND +rowid <= " PUBLISHED_SEG
+	                                  " ORDER BY hour, part"
+	                                : "SELECT hour, data FROM segment WHERE mask=?1 AND"
+	                                  " hour>=?2 AND hour<?3 ORDER BY hour, part";
 	const char *scan_day = s->rowid ? "SELECT day, data FROM segday WHERE mask=?1 AND day>=?2"
-	                                  " AND day<?3 AND +rowid <= " PUBLISHED_DAY " ORDER BY day"
+	                                  " AND day<?3 AND +rowid <= " PUBLISHED_DAY
+	                                  " ORDER BY day, part"
 	                                : "SELECT day, data FROM segday WHERE mask=?1 AND day>=?2"
-	                                  " AND day<?3 ORDER BY day";
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segment VALUES(?1,?2,?3,?4,?5)", -1,
-	                       &s->ins, NULL) ||
+	                                  " AND day<?3 ORDER BY day, part";
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segment VALUES(?1,?2,?6,?3,?4,?5)",
+	                       -1, &s->ins, NULL) ||
 	    sqlite3_prepare_v2(s->db, scan_seg, -1, &s->scan, NULL) ||
-	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segday VALUES(?1,?2,?3,?4,?5)", -1,
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO segday VALUES(?1,?2,?6,?3,?4,?5)", -1,
 	                       &s->insday, NULL) ||
 	    sqlite3_prepare_v2(s->db, scan_day, -1, &s->scanday, NULL) ||
 	    /* a transaction's own (staged masks are -1 - mask: ?4); a merge of
@@ -389,30 +435,35 @@ static int sq_open(struct ds_store **out, const char *uri)
 	    sqlite3_prepare_v2(s->db,
 	                       s->rowid
 	                               ? "SELECT data, rowid FROM segment WHERE mask=?1 AND hour=?2"
-	                               : "SELECT data, 0 FROM segment WHERE mask=?1 AND hour=?2",
+	                                 " AND part=0"
+	                               : "SELECT data, 0 FROM segment WHERE mask=?1 AND hour=?2"
+	                                 " AND part=0",
 	                       -1, &s->getw, NULL) ||
 	    sqlite3_prepare_v2(s->db,
 	                       s->rowid ? "SELECT rowid FROM segday WHERE mask=?1 AND day=?2"
-	                                : "SELECT 0 FROM segday WHERE mask=?1 AND day=?2",
+	                                  " ORDER BY part LIMIT 1"
+	                                : "SELECT 0 FROM segday WHERE mask=?1 AND day=?2 LIMIT 1",
 	                       -1, &s->dayw, NULL) ||
 	    sqlite3_prepare_v2(s->db,
-	                       "SELECT hour, data, 0 FROM segment WHERE mask=?4 AND hour>=?2 AND"
-	                       " hour<?3 UNION ALL SELECT hour, data, 1 FROM segment WHERE mask=?1"
-	                       " AND hour>=?2 AND hour<?3 ORDER BY 1, 3",
+	                       "SELECT hour, data, 0, part FROM segment WHERE mask=?4 AND hour>=?2"
+	                       " AND hour<?3 UNION ALL SELECT hour, data, 1, part FROM segment"
+	                       " WHERE mask=?1 AND hour>=?2 AND hour<?3 ORDER BY 1, 3, 4",
 	                       -1, &s->scanw, NULL) ||
 	    sqlite3_prepare_v2(s->db,
-	                       "SELECT day, data, 0 FROM segday WHERE mask=?4 AND day>=?2 AND"
-	                       " day<?3 UNION ALL SELECT day, data, 1 FROM segday WHERE mask=?1"
-	                       " AND day>=?2 AND day<?3 ORDER BY 1, 3",
+	                       "SELECT day, data, 0, part FROM segday WHERE mask=?4 AND day>=?2"
+	                       " AND day<?3 UNION ALL SELECT day, data, 1, part FROM segday"
+	                       " WHERE mask=?1 AND day>=?2 AND day<?3 ORDER BY 1, 3, 4",
 	                       -1, &s->scandayw, NULL) ||
 	    sqlite3_prepare_v2(s->db,
 	                       "SELECT hour, data FROM segment WHERE mask=?1 AND hour>=?2 AND"
-	                       " hour<?3 ORDER BY hour",
+	                       " hour<?3 ORDER BY hour, part",
 	                       -1, &s->scanown, NULL) ||
 	    sqlite3_prepare_v2(s->db,
 	                       "SELECT day, data FROM segday WHERE mask=?1 AND day>=?2 AND day<?3"
-	                       " ORDER BY day",
-	                       -1, &s->scandayown, NULL)) {
+	                       " ORDER BY day, part",
+	                       -1, &s->scandayown, NULL) ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM segday WHERE mask=?1 AND day=?2", -1, &s->delday,
+	                       NULL)) {
 		rc = sqerr(s, "preparing statements");
 		goto err;
 	}
@@ -869,7 +920,7 @@ static int sq_sensors(struct ds_store *b, struct ds_sensor_row **out, size_t *n)
 }
 
 /* Encode rows and write them with ins (segment or segday) under mask. */
-static int write_seg(struct sq *s, sqlite3_stmt *ins, int mask, int32_t at, unsigned dims,
+static int write_seg(struct sq *s, sqlite3_stmt *ins, int mask, int32_t at, int part, unsigned dims,
                      const struct ds_row *rows, size_t n)
 {
 	uint64_t packets = 0;
@@ -883,6 +934,7 @@ static int write_seg(struct sq *s, sqlite3_stmt *ins, int mask, int32_t at, unsi
 	sqlite3_bind_int64(ins, 3, (sqlite3_int64)n);
 	sqlite3_bind_int64(ins, 4, (sqlite3_int64)packets);
 	sqlite3_bind_blob(ins, 5, s->enc.data, (int)s->enc.len, SQLITE_STATIC);
+	sqlite3_bind_int(ins, 6, part);
 	if (sqlite3_step(ins) != SQLITE_DONE)
 		rc = sqerr(s, "writing segment");
 	sqlite3_reset(ins);
@@ -934,17 +986,33 @@ static int own_row(struct sq *s, sqlite3_stmt *q, unsigned dims, int32_t at, str
 	return probe(s, q, *m, at, dims, old, id);
 }
 
-static int sq_put_day(struct ds_store *b, int32_t day, unsigned dims, const struct ds_row *rows,
-                      size_t n)
+/* Part 0 replaces the day's parts of dims (the transaction's own, staged or
+ * not; published ones are replaced when it publishes, or here when it does
+ * not stage); the parts after it add to those, under the same mask. */
+static int sq_put_day(struct ds_store *b, int32_t day, unsigned dims, int part,
+                      const struct ds_row *rows, size_t n)
 {
 	struct sq *s = (struct sq *)b;
-	int m;
-	int64_t id = 0;
-	int found = own_row(s, s->dayw, dims, day, NULL, &m, &id);
-	if (found < 0)
-		return found;
-	return write_seg(s, s->insday, write_mask(s, dims, found, m, id, s->pub_day), day, dims,
-	                 rows, n);
+	if (part == 0) {
+		int m;
+		int64_t id = 0;
+		int found = own_row(s, s->dayw, dims, day, NULL, &m, &id);
+		if (found < 0)
+			return found;
+		s->day_mask = write_mask(s, dims, found, m, id, s->pub_day);
+		s->day_at = day;
+		s->day_dims = dims;
+		sqlite3_bind_int(s->delday, 1, s->day_mask);
+		sqlite3_bind_int(s->delday, 2, day);
+		int st = sqlite3_step(s->delday);
+		sqlite3_reset(s->delday);
+		if (st != SQLITE_DONE)
+			return sqerr(s, "replacing a day");
+	} else if (part < 0 || day != s->day_at || dims != s->day_dims) {
+		return ds_fail(DS_E_STORE, "%s: part %d of day %d, mask %u, without its part 0",
+		               s->path, part, day, dims);
+	}
+	return write_seg(s, s->insday, s->day_mask, day, part, dims, rows, n);
 }
 
 static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct ds_row *rows,
@@ -966,7 +1034,7 @@ static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct 
 		goto out;
 	const struct ds_row *w = merged ? merged : rows;
 	size_t nw = merged ? (size_t)nm : n;
-	rc = write_seg(s, s->ins, mask, hour, dims, w, nw);
+	rc = write_seg(s, s->ins, mask, hour, 0, dims, w, nw);
 out:
 	if (merged)
 		ds_rows_free(merged, (size_t)nm);
@@ -979,7 +1047,7 @@ static int scan_with(struct sq *s, sqlite3_stmt *q, int unit, unsigned dims, int
                      int with_sketches, ds_scan_fn fn, void *ctx)
 {
 	int rc = 0, st, staged = q == s->scanw || q == s->scandayw, any = 0;
-	int32_t last = 0;
+	int32_t last = 0; /* the last hour with staged parts */
 	sqlite3_bind_int(q, 1, (int)dims);
 	sqlite3_bind_int(q, 2, a);
 	sqlite3_bind_int(q, 3, b);
@@ -988,9 +1056,10 @@ static int scan_with(struct sq *s, sqlite3_stmt *q, int unit, unsigned dims, int
 	while (rc == 0 && (st = sqlite3_step(q)) == SQLITE_ROW) {
 		struct ds_seg seg;
 		int32_t hour = sqlite3_column_int(q, 0) * unit;
-		if (staged && any && hour == last)
-			continue; /* the stored row of an hour the ingest staged */
-		any = 1, last = hour;
+		if (staged && sqlite3_column_int(q, 2) == 0)
+			any = 1, last = hour;
+		else if (staged && any && hour == last)
+			continue; /* the stored parts of an hour the ingest staged */
 		rc = ds_seg_decode(sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
 		                   dims, with_sketches, &seg);
 		if (rc < 0) {

@@ -38,7 +38,7 @@ done
 # One capture split among 4 readers (--split 1: whatever its size) stores
 # exactly what one reader stores: every day segment (packets and distinct
 # sources of every mask), the summary line and the undecodable frames' report.
-segdays() { sqlite3 "$1" "select mask, day, rows, packets, hex(data) from segday order by mask, day" | md5sum; }
+segdays() { sqlite3 "$1" "select mask, day, part, rows, packets, hex(data) from segday order by mask, day, part" | md5sum; }
 split_same() { # name capture: prints how many parts it was read in
   local a=$TMP/whole.db b=$TMP/split.db; rm -f "$a"* "$b"*
   "$DS" ingest --db "$a" -j1 "$2" >"$TMP/wo" 2>"$TMP/we"

@@ -33,21 +33,27 @@ same "skipped files leave the store unchanged" "$TMP/s1" "$TMP/s2"
 # in one record): such a store takes more files to the same answers
 check "a new store keeps its segments in rowid tables" \
   [ "$(sqlite3 "$db" "select count(*) from sqlite_schema where name in ('segment', 'segday') and sql not like '%WITHOUT ROWID%'")" = 2 ]
+# unpart DB [without rowid]: the segment tables as stores before schema 9
+# had them (no parts: one per segment), and the version 8
+unpart() {
+  for t in segment:hour segday:day; do
+    tab=${t%%:*} col=${t##*:}
+    sqlite3 "$1" "create table old_$tab(mask integer not null, $col integer not null,
+      rows integer not null, packets integer not null, data blob not null,
+      primary key(mask, $col)) ${2:-}; insert into old_$tab select mask, $col, rows, packets, data
+      from $tab where part = 0; drop table $tab; alter table old_$tab rename to $tab;
+      update meta set v = '8' where k = 'schema_version'"
+  done
+}
 cp "$db" "$TMP/rowid.db"
 cp "$db" "$TMP/norowid.db"
-for t in segment:hour segday:day; do
-  tab=${t%%:*} col=${t##*:}
-  sqlite3 "$TMP/norowid.db" "create table old_$tab(mask integer not null, $col integer not null,
-    rows integer not null, packets integer not null, data blob not null,
-    primary key(mask, $col)) without rowid; insert into old_$tab select * from $tab;
-    drop table $tab; alter table old_$tab rename to $tab"
-done
+unpart "$TMP/norowid.db" "without rowid"
 "$DS" ingest --db "$TMP/rowid.db" --geoip "$GEO" --quiet "$FIX/sll.pcap"
 "$DS" ingest --db "$TMP/norowid.db" --geoip "$GEO" --quiet "$FIX/sll.pcap"
 state "$TMP/rowid.db" > "$TMP/s-rowid"
 state "$TMP/norowid.db" > "$TMP/s-norowid"
-check "a store WITHOUT ROWID keeps that layout" \
-  [ "$(sqlite3 "$TMP/norowid.db" "select count(*) from sqlite_schema where name in ('segment', 'segday') and sql like '%WITHOUT ROWID%'")" = 2 ]
+check "a store WITHOUT ROWID of schema 8 keeps that layout, with parts" \
+  [ "$(sqlite3 "$TMP/norowid.db" "select count(*) from sqlite_schema where name in ('segment', 'segday') and sql like '%WITHOUT ROWID%' and sql like '%part%'") $(sqlite3 "$TMP/norowid.db" "select v from meta where k = 'schema_version'")" = "2 9" ]
 same "and gives the same answers after another file" "$TMP/s-rowid" "$TMP/s-norowid"
 
 # a file whose size no stored file has cannot have been ingested: its digest
@@ -88,8 +94,8 @@ same "SIGKILL half way leaves the store as before" "$TMP/s1" "$TMP/s3"
 "$DS" ingest --db "$db" --geoip "$GEO" --quiet "$big"
 check "the killed file ingests afterwards" [ "$(sqlite3 "$db" 'select count(*) from file')" = 3 ]
 check "and the rows the killed ingest left are gone ($(unseen "$db"))" [ "$(unseen "$db")" = 0 ]
-segs() { sqlite3 "$1" "select mask, hour, rows, packets, hex(data) from segment order by mask, hour;
-  select mask, day, rows, packets, hex(data) from segday order by mask, day" | md5sum; }
+segs() { sqlite3 "$1" "select mask, hour, part, rows, packets, hex(data) from segment order by mask, hour, part;
+  select mask, day, part, rows, packets, hex(data) from segday order by mask, day, part" | md5sum; }
 "$DS" files --db "$db" --format json | jq -r '.files[].path' > "$TMP/paths"
 DARKSCOPE_STAGE_BYTES=0 xargs -d '\n' "$DS" ingest --db "$TMP/clean.db" --geoip "$GEO" --quiet -j1 < "$TMP/paths"
 same "... the same segments as the same files ingested in one commit each" <(segs "$db") <(segs "$TMP/clean.db")
@@ -150,6 +156,43 @@ out=$("$DS" ingest --db "$TMP/j16.db" --geoip "$GEO" -v -j16 --split 1M --max-ke
 check "16 readers with a shared budget of 4000 keys ($(grep -o '[0-9]* readers' <<<"$out" | head -1))" \
   grep -q "1 file, 16 readers" <<<"$out"
 same "... the same segments as one reader's" <(segs "$TMP/j16.db") <(segs "$TMP/j1.db")
+
+# a day whose hours take more than DARKSCOPE_DAY_MEM_BYTES (24 MB by default)
+# is rolled up in passes over the store, in a buffer of DARKSCOPE_DAY_PASS_BYTES
+# (16 MB): here every day, in 300 KB, so the full mask takes several passes
+out=$(DARKSCOPE_DAY_MEM_BYTES=0 DARKSCOPE_DAY_PASS_BYTES=300000 "$DS" -v -v ingest --db "$TMP/jp.db" --geoip "$GEO" -j1 "$mid" 2>&1)
+passes=$(grep -o 'mask 7 from 7: [0-9]* passes' <<<"$out" | grep -o '[0-9]* passes')
+check "a day rolled up in passes ($passes of the full mask)" [ "${passes% *}" -gt 1 ]
+same "... stores the same segments, byte for byte, as rolled up in memory" <(segs "$TMP/jp.db") <(segs "$TMP/j1.db")
+# days are stored in parts of at most DS_PART_ROWS rows (65,536; here 1,000):
+# queries read them part by part, and an ingest that rebuilds a day (a file
+# of the same day) replaces all its parts, staged until it commits
+export DARKSCOPE_PART_ROWS=1000
+"$DS" ingest --db "$TMP/pa.db" --geoip "$GEO" --quiet -j1 "$mid"
+nparts=$(sqlite3 "$TMP/pa.db" "select count(*) from segday where mask = 7")
+check "a day of $(sqlite3 "$TMP/pa.db" "select sum(rows) from segday where mask = 7") keys in $nparts parts" [ "$nparts" -gt 5 ]
+same "... answers as the day in one part" <(state "$TMP/pa.db") <(state "$TMP/j1.db")
+mid2=$TMP/mid2.pcap
+"$DS" synth --geoip "$GEO" --from 2014-11-08 --to 2014-11-08 --rate 100000 --seed 11 --out "$mid2" --quiet
+cp "$TMP/pa.db" "$TMP/pk.db"
+state "$TMP/pk.db" > "$TMP/pk-before"
+segs "$TMP/pk.db" > "$TMP/pk-segs"
+DARKSCOPE_STAGE_BYTES=4096 DARKSCOPE_STAGE_PAUSE_MS=100 "$DS" ingest --db "$TMP/pk.db" --geoip "$GEO" --quiet -j1 "$mid2" & pid=$!
+for _ in $(seq 200); do [ "$(unseen "$TMP/pk.db" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.02; done
+left=$(unseen "$TMP/pk.db")
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
+check "an ingest of the same day killed after steps (status $rc, $left rows unseen)" [ $rc -eq 137 -a "$left" -gt 0 ]
+same "... leaves the day's parts as they were" <(state "$TMP/pk.db") "$TMP/pk-before"
+# (rolled up in passes: the coarse masks read the day's full mask, its
+# staged parts and not the published ones they replace)
+DARKSCOPE_STAGE_BYTES=4096 DARKSCOPE_DAY_MEM_BYTES=0 DARKSCOPE_DAY_PASS_BYTES=300000 \
+  "$DS" ingest --db "$TMP/pa.db" --geoip "$GEO" --quiet -j1 "$mid2"
+"$DS" ingest --db "$TMP/pb.db" --geoip "$GEO" --quiet -j1 "$mid" "$mid2"
+check "the day rebuilt by a second file has $(sqlite3 "$TMP/pa.db" "select count(*) from segday where mask = 7") parts, none staged" \
+  [ "$(sqlite3 "$TMP/pa.db" "select count(*) from segday where mask < 0")" = 0 -a \
+    "$(sqlite3 "$TMP/pa.db" "select count(*) from segday where mask = 7")" = "$(sqlite3 "$TMP/pb.db" "select count(*) from segday where mask = 7")" ]
+same "... the same segments as both files in one ingest" <(segs "$TMP/pa.db") <(segs "$TMP/pb.db")
+unset DARKSCOPE_PART_ROWS
 
 # captures rotated every 20 minutes (tcpdump -G 1200, dumpcap's ring buffer):
 # 144 files of two days.  Up to 128 files make one transaction, whose readers
@@ -253,32 +296,35 @@ done
 q() { "$DS" top ports --db "$odb" --from 2014-11-01 --to 2014-11-06 --sensor unattributed --region "$cc" -n 5 --format csv; }
 cc=$("$DS" top regions --db "$odb" -n 1 --format json | jq -r '.rows[0].key')
 want=$(q)
+unpart "$odb"
 sqlite3 "$odb" "delete from segday where mask = 7; update meta set v = '3' where k = 'schema_version';
   delete from meta where k like '%_published';
   insert into segment select 3, hour, rows, packets, data from segment where mask = 7"
 got=$(q)
 check "a version 3 store is migrated: its three-way filter finds the same rows ($(wc -l <<<"$got") lines)" \
   [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 2 ]
-check "the migrated store says version 8, has full-mask day rollups, no hours of two dimensions" \
-  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "8 1 0,1,2,4,7" ]
+check "the migrated store says version 9, has full-mask day rollups, no hours of two dimensions" \
+  [ "$(sqlite3 "$odb" "select v from meta where k = 'schema_version'") $(sqlite3 "$odb" 'select count(*) > 0 from segday where mask = 7') $(sqlite3 "$odb" 'select group_concat(distinct mask) from segment')" = "9 1 0,1,2,4,7" ]
 # a version 5 store kept hours of the full mask only: opening it adds the
 # packets of one-dimension masks, and hourly series answer as before
 hourly() { for by in ports regions sensors; do "$DS" series $by --db "$odb" --from 2014-11-01 --to 2014-11-06 --step hour --tz JST --top 10 --format csv; done; }
 want=$(hourly)
+unpart "$odb"
 sqlite3 "$odb" "delete from segment where mask <> 7; update meta set v = '5' where k = 'schema_version';
   delete from meta where k like '%_published'"
 got=$(hourly)
 check "a version 5 store is migrated: hourly series as before ($(wc -l <<<"$got") lines)" \
   [ "$got" = "$want" -a "$(wc -l <<<"$got")" -gt 100 ]
 check "and its hours have the one-dimension masks again" \
-  [ "$(sqlite3 "$odb" 'select group_concat(distinct mask) from segment') $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "0,1,2,4,7 8" ]
+  [ "$(sqlite3 "$odb" 'select group_concat(distinct mask) from segment') $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "0,1,2,4,7 9" ]
 # a version 6 store had no file sizes: its files get none, so every file is
 # digested before it is read (any of them may be one of those)
 want=$("$DS" files --db "$odb" --format csv)
+unpart "$odb"
 sqlite3 "$odb" "drop index file_bytes; alter table file drop column bytes; update meta set v = '6' where k = 'schema_version';
   delete from meta where k like '%_published'"
 check "a version 6 store is migrated: the same files, their sizes unknown" \
-  [ "$("$DS" files --db "$odb" --format csv)" = "$want" -a "$(sqlite3 "$odb" "select count(*) from file where bytes is null") $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "$(sqlite3 "$odb" "select count(*) from file") 8" ]
+  [ "$("$DS" files --db "$odb" --format csv)" = "$want" -a "$(sqlite3 "$odb" "select count(*) from file where bytes is null") $(sqlite3 "$odb" "select v from meta where k = 'schema_version'")" = "$(sqlite3 "$odb" "select count(*) from file") 9" ]
 out=$("$DS" ingest --db "$odb" --geoip "$GEO" -v "$TMP/multi.pcapng.gz" 2>&1)
 check "and a file of any size is digested first there" grep -q "0 taken while reading (a size not stored before), 1 first" <<<"$out"
 check "and file sizes are indexed there (a size is looked up per file ingested)" \
@@ -286,4 +332,4 @@ check "and file sizes are indexed there (a size is looked up per file ingested)"
 sqlite3 "$odb" "update meta set v = '2' where k = 'schema_version'"
 "$DS" top ports --db "$odb" > /dev/null 2> "$TMP/err"; rc=$?
 check "an older store is refused in one line ($(cat "$TMP/err"))" \
-  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 8' '$TMP/err'"
+  sh -c "[ $rc = 1 ] && [ \$(wc -l < '$TMP/err') = 1 ] && grep -q 'schema version 2, this darkscope uses 9' '$TMP/err'"

@@ -747,18 +747,18 @@ TEST(sqlite_store_stages_a_transaction_unseen_until_its_commit)
 	CHECK_INT(w->ops->begin(w), ==, 0);
 	CHECK_INT(w->ops->put(w, 100, DS_DIM_ALL, rows, 40), ==, 0);
 	CHECK_INT(w->ops->put(w, 101, DS_DIM_ALL, rows, 20), ==, 0);
-	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, rows, 40), ==, 0);
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, 0, rows, 40), ==, 0);
 	CHECK_INT(w->ops->commit(w), ==, 0);
 	seen(q, before, sizeof before);
 	snprintf(want, sizeof want, "h100:%llu h101:%llu d4:%llu ", p40, p20, p40);
 	CHECK_STR(before, want);
 
 	CHECK_INT(w->ops->begin(w), ==, 0);
-	CHECK_INT(w->ops->put(w, 101, DS_DIM_ALL, rows, 40), ==, 0);   /* merged: staged */
-	CHECK_INT(w->ops->put(w, 200, DS_DIM_ALL, rows, 10), ==, 0);   /* new */
-	CHECK_INT(w->ops->put(w, 200, DS_DIM_ALL, rows, 10), ==, 0);   /* its own, merged */
-	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, rows, 20), ==, 0); /* again: staged */
-	CHECK_INT(w->ops->put_day(w, 8, DS_DIM_ALL, rows, 10), ==, 0);
+	CHECK_INT(w->ops->put(w, 101, DS_DIM_ALL, rows, 40), ==, 0);      /* merged: staged */
+	CHECK_INT(w->ops->put(w, 200, DS_DIM_ALL, rows, 10), ==, 0);      /* new */
+	CHECK_INT(w->ops->put(w, 200, DS_DIM_ALL, rows, 10), ==, 0);      /* its own, merged */
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, 0, rows, 20), ==, 0); /* again: staged */
+	CHECK_INT(w->ops->put_day(w, 8, DS_DIM_ALL, 0, rows, 10), ==, 0);
 	seen(q, during, sizeof during);
 	CHECK_STR(during, before);
 	seen(w, own, sizeof own); /* the transaction reads its own rows */
@@ -781,7 +781,7 @@ TEST(sqlite_store_stages_a_transaction_unseen_until_its_commit)
 		if (ds_store_open(&k, path) < 0 || k->ops->begin(k) < 0 ||
 		    k->ops->put(k, 300, DS_DIM_ALL, rows, 40) < 0 ||
 		    k->ops->put(k, 101, DS_DIM_ALL, rows, 40) < 0 ||
-		    k->ops->put_day(k, 12, DS_DIM_ALL, rows, 40) < 0)
+		    k->ops->put_day(k, 12, DS_DIM_ALL, 0, rows, 40) < 0)
 			_exit(1);
 		_exit(0); /* no commit, no close */
 	}
@@ -868,7 +868,7 @@ TEST(sqlite_store_step_commits_what_was_written_unseen)
 	for (int keep = 0; keep < 2; keep++) {
 		CHECK_INT(w->ops->begin(w), ==, 0);
 		CHECK_INT(w->ops->put(w, 100, DS_DIM_ALL, rows, 20), ==, 0);
-		CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, rows, 20), ==, 0);
+		CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, 0, rows, 20), ==, 0);
 		CHECK_INT(raw(path, unseen), ==, 0); /* not committed: not in the file */
 		CHECK_INT(w->ops->step(w), ==, 0);
 		CHECK_INT(raw(path, unseen), ==, 2); /* committed, unseen */
@@ -887,8 +887,62 @@ TEST(sqlite_store_step_commits_what_was_written_unseen)
 	ds_rows_free(rows, 20);
 }
 
-/* A store of schema 7 (no rows published: all of them are the store's) is
- * migrated to 8 with every row published, and answers as before. */
+/* A day is stored in parts: part 0 replaces all the day's parts of its mask,
+ * the parts after it add to them, and a scan gives them in order, one call
+ * each.  Replacing published parts is staged like any other row: queries
+ * see the old parts until the commit, the transaction its new ones. */
+TEST(sqlite_day_parts_replace_each_other)
+{
+	setenv("DARKSCOPE_STAGE_BYTES", "1", 1);
+	const char *path = unit_tmp(".db");
+	struct ds_store *w, *q;
+	char got[1024], want[1024];
+	struct ds_row *rows = make_rows(40);
+	unsigned long long p[41] = {0}; /* p[i]: packets of rows[0..i) */
+	for (int i = 0; i < 40; i++)
+		p[i + 1] = p[i] + rows[i].packets;
+	CHECK_INT(ds_store_open(&w, path), ==, 0);
+	CHECK_INT(ds_store_open(&q, path), ==, 0);
+	CHECK_INT(w->ops->begin(w), ==, 0);
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, 0, rows, 10), ==, 0);
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, 1, rows + 10, 15), ==, 0);
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, 2, rows + 25, 15), ==, 0);
+	CHECK_INT(w->ops->put_day(w, 5, DS_DIM_ALL, 0, rows, 5), ==, 0);
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, 1, rows, 5), <, 0); /* not after its part 0 */
+	CHECK_INT(w->ops->commit(w), ==, 0);
+	snprintf(want, sizeof want, "d4:%llu d4:%llu d4:%llu d5:%llu ", p[10], p[25] - p[10],
+	         p[40] - p[25], p[5]);
+	seen(q, got, sizeof got);
+	CHECK_STR(got, want);
+	CHECK_INT(raw(path, "SELECT count(*) FROM segday WHERE mask = 7"), ==, 4);
+
+	CHECK_INT(w->ops->begin(w), ==, 0);
+	CHECK_INT(w->ops->put_day(w, 4, DS_DIM_ALL, 0, rows, 20), ==, 0); /* fewer parts */
+	CHECK_INT(w->ops->put_day(w, 5, DS_DIM_ALL, 0, rows, 30), ==, 0); /* more */
+	CHECK_INT(w->ops->put_day(w, 5, DS_DIM_ALL, 1, rows + 30, 10), ==, 0);
+	seen(q, got, sizeof got);
+	CHECK_STR(got, want); /* queries: the published parts */
+	char own[1024];
+	snprintf(own, sizeof own, "d4:%llu d5:%llu d5:%llu ", p[20], p[30], p[40] - p[30]);
+	seen(w, got, sizeof got);
+	CHECK_STR(got, own); /* the transaction: its own, staged */
+	CHECK_INT(w->ops->put_day(w, 5, DS_DIM_ALL, 0, rows, 7), ==, 0); /* its own, again */
+	snprintf(own, sizeof own, "d4:%llu d5:%llu ", p[20], p[7]);
+	seen(w, got, sizeof got);
+	CHECK_STR(got, own);
+	CHECK_INT(w->ops->commit(w), ==, 0);
+	seen(q, got, sizeof got);
+	CHECK_STR(got, own);
+	CHECK_INT(raw(path, "SELECT count(*) FROM segday"), ==, 2);
+	w->ops->close(w);
+	q->ops->close(q);
+	ds_rows_free(rows, 40);
+	unsetenv("DARKSCOPE_STAGE_BYTES");
+}
+
+/* A store of schema 7 (no rows published: all of them are the store's, and
+ * no parts) is migrated to 9 with every row published, each segment its part
+ * 0, and answers as before. */
 TEST(sqlite_store_of_schema_7_publishes_its_rows)
 {
 	const char *path = unit_tmp(".db");
@@ -899,8 +953,8 @@ TEST(sqlite_store_of_schema_7_publishes_its_rows)
 	CHECK_INT(st->ops->begin(st), ==, 0);
 	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 30), ==, 0);
 	CHECK_INT(st->ops->put(st, 130, DS_DIM_ALL, rows, 30), ==, 0);
-	CHECK_INT(st->ops->put_day(st, 4, DS_DIM_ALL, rows, 30), ==, 0);
-	CHECK_INT(st->ops->put_day(st, 5, DS_DIM_ALL, rows, 30), ==, 0);
+	CHECK_INT(st->ops->put_day(st, 4, DS_DIM_ALL, 0, rows, 30), ==, 0);
+	CHECK_INT(st->ops->put_day(st, 5, DS_DIM_ALL, 0, rows, 30), ==, 0);
 	CHECK_INT(st->ops->commit(st), ==, 0);
 	seen(st, before, sizeof before);
 	st->ops->close(st);
@@ -908,16 +962,30 @@ TEST(sqlite_store_of_schema_7_publishes_its_rows)
 	CHECK_INT(sqlite3_open(path, &db), ==, SQLITE_OK);
 	CHECK_INT(sqlite3_exec(db,
 	                       "DELETE FROM meta WHERE k LIKE '%_published';"
-	                       "UPDATE meta SET v = '7' WHERE k = 'schema_version'",
+	                       "UPDATE meta SET v = '7' WHERE k = 'schema_version';"
+	                       /* (tables without parts, as schema 7 had them) */
+	                       "CREATE TABLE o(mask INTEGER NOT NULL, hour INTEGER NOT NULL,"
+	                       " rows INTEGER NOT NULL, packets INTEGER NOT NULL,"
+	                       " data BLOB NOT NULL, PRIMARY KEY(mask, hour));"
+	                       "INSERT INTO o(rowid, mask, hour, rows, packets, data) SELECT"
+	                       " rowid, mask, hour, rows, packets, data FROM segment;"
+	                       "DROP TABLE segment; ALTER TABLE o RENAME TO segment;"
+	                       "CREATE TABLE o(mask INTEGER NOT NULL, day INTEGER NOT NULL,"
+	                       " rows INTEGER NOT NULL, packets INTEGER NOT NULL,"
+	                       " data BLOB NOT NULL, PRIMARY KEY(mask, day));"
+	                       "INSERT INTO o(rowid, mask, day, rows, packets, data) SELECT"
+	                       " rowid, mask, day, rows, packets, data FROM segday;"
+	                       "DROP TABLE segday; ALTER TABLE o RENAME TO segday",
 	                       NULL, NULL, NULL),
 	          ==, SQLITE_OK);
 	sqlite3_close(db);
 	CHECK_INT(ds_store_open(&st, path), ==, 0);
 	seen(st, after, sizeof after);
 	CHECK_STR(after, before);
-	CHECK_INT(raw(path, "SELECT v FROM meta WHERE k = 'schema_version'"), ==, 8);
+	CHECK_INT(raw(path, "SELECT v FROM meta WHERE k = 'schema_version'"), ==, 9);
 	CHECK_INT(raw(path, "SELECT v FROM meta WHERE k = 'segment_published'"), ==,
 	          raw(path, "SELECT max(rowid) FROM segment"));
+	CHECK_INT(raw(path, "SELECT count(*) FROM segment WHERE part = 0"), ==, 2 * 5);
 	CHECK_INT(raw(path, unseen), ==, 0);
 	st->ops->close(st);
 	ds_rows_free(rows, 30);
