@@ -5,7 +5,7 @@
 # Uses bench/run.sh's captures (bench/out/week.pcap, mixed.pcap, week2.pcap;
 # written by it, or here if missing); "two" is week and week2 in one ingest.  For each capture and mode it prints the best wall
 # time and the CPU time (user + system) of that run for BASE and for HEAD,
-# and checks that both stores hold byte-identical day segments.
+# and checks that both stores answer the same (top and series over them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:?usage: bench/ab.sh BASE [RUNS]} RUNS=${2:-5}
@@ -29,7 +29,13 @@ sed -i "s#^db = .*#db = $OUT/bench.db#" "$OUT/bench.conf"
 
 echo "# bench/ab.sh: $(git rev-parse --short "$BASE") against $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)'), best of $RUNS, $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-12s %-18s %16s %16s %8s\n' capture mode "base wall/CPU" "head wall/CPU" "speed-up"
-segs() { sqlite3 "$1" "select mask, day, rows, packets, hex(data) from segday order by mask, day" | md5sum | cut -c1-12; }
+# (what the day segments answer, whatever their layout: parts, since schema 9)
+segs() {
+  for by in ports regions sensors; do
+    build/darkscope top $by --db "$1" -n 100000 --format csv
+    build/darkscope series $by --db "$1" --top 50 --format csv
+  done | md5sum | cut -c1-12
+}
 for cap in ${CAPS:-week mixed two}; do
   files=$OUT/$cap.pcap modes=("-j1" "-j2" "taskset -j1")
   [ "$cap" = two ] && files="$OUT/week.pcap $OUT/week2.pcap" modes=("-j2" "taskset -j2")
@@ -52,7 +58,7 @@ for cap in ${CAPS:-week mixed two}; do
         fi
       done
     done
-    [ "$(segs "$OUT/ab-base.db")" = "$(segs "$OUT/ab-head.db")" ] || echo "DIFFERENT day segments: $cap $mode"
+    [ "$(segs "$OUT/ab-base.db")" = "$(segs "$OUT/ab-head.db")" ] || echo "DIFFERENT answers: $cap $mode"
     printf '%-12s %-18s %9s/%-6s %9s/%-6s %7sx\n' "$cap" "$mode" "${best[base]}" "${cpu[base]}" \
       "${best[head]}" "${cpu[head]}" "$(awk -v a="${best[base]}" -v b="${best[head]}" 'BEGIN {printf "%.2f", a / b}')"
     unset best cpu

@@ -243,12 +243,17 @@ static int add_parts(struct sq *s)
 		const char *t = tabs[i][0], *c = tabs[i][1];
 		snprintf(sql, sizeof sql,
 		         "SELECT count(*) FROM pragma_table_info('%s') WHERE name='part'", t);
-		int has = count(s, sql), norowid;
+		int has = count(s, sql);
+		if (has != 0) {
+			rc = has < 0 ? has : 0;
+			continue;
+		}
 		snprintf(sql, sizeof sql,
 		         "SELECT count(*) FROM sqlite_master WHERE name='%s' AND sql LIKE"
 		         " '%%WITHOUT ROWID%%'",
 		         t);
-		if ((rc = has < 0 ? has : (norowid = count(s, sql)) < 0 ? norowid : 0) < 0 || has)
+		int norowid = count(s, sql);
+		if ((rc = norowid < 0 ? norowid : 0) < 0)
 			continue;
 		snprintf(sql, sizeof sql,
 		         "CREATE TABLE parted(mask INTEGER NOT NULL, %s INTEGER NOT NULL,"
