@@ -48,8 +48,11 @@
 /* count: aggregation keys held in memory before a forced flush (bounds RAM;
  * override: ingest --max-keys).  The budget of an ingest's readers together:
  * each of n readers has 1/n of it, as of DS_AGG_MAX_PEND and
- * DS_AGG_MAX_SKETCH_BYTES. */
-#define DS_AGG_MAX_KEYS (1u << 20)
+ * DS_AGG_MAX_SKETCH_BYTES.  A reader emitting an hour of k keys holds about
+ * 160 bytes a key (its tables, the rows emitted, the writer's copy): 2^20
+ * keys peaked at 258 MB on an hour of 2.6 million random keys, 2^19 at 210
+ * MB; the bench week holds far fewer at a time. */
+#define DS_AGG_MAX_KEYS (1u << 19)
 /* count: source hashes an aggregator holds before adding them to the keys'
  * sketches (8 bytes each, and 8 more to fold them; bounds RAM). */
 #define DS_AGG_MAX_PEND (1u << 20)

@@ -29,6 +29,7 @@ struct ds_writer {
 	pthread_cond_t more, room;
 	struct ds_hourpkg *head, *tail;
 	size_t pending, max_pending;
+	size_t bytes, max_bytes, peak_bytes; /* of the hours pending */
 	int done, rc;
 	int stepped; /* the store was told the end is near */
 	char err[1024];
@@ -71,6 +72,7 @@ static int fill(struct ds_hourpkg *p, const struct ds_row *rows, size_t n)
 	}
 	p->fine_enc.len = bytes;
 	p->n = n;
+	p->bytes = bytes + n * sizeof *p->rows;
 	return 0;
 }
 
@@ -275,12 +277,14 @@ static void *run(void *arg)
 				rc = build_due(w, 0);
 			pthread_mutex_unlock(&w->smu);
 		}
+		size_t bytes = p->bytes;
 		ds_hourpkg_free(p);
 		double t1 = ds_elapsed();
 		pthread_mutex_lock(&w->mu);
 		w->busy[me->id] = INT32_MIN;
 		w->seconds += t1 - t0;
 		w->pending--;
+		w->bytes -= bytes;
 		fail(w, rc);
 		pthread_cond_broadcast(&w->room);
 	}
@@ -318,6 +322,8 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 	for (int r = 0; r < nreaders; r++)
 		w->seen[r] = INT32_MIN, w->from[r] = w->until[r] = INT32_MAX;
 	w->max_pending = max_pending && max_pending <= DS_WRITER_MAX_PENDING ? max_pending : 4;
+	const char *mb = getenv("DARKSCOPE_WRITER_BYTES"); /* tests only */
+	w->max_bytes = mb && *mb ? (size_t)strtoull(mb, NULL, 10) : DS_WRITER_MAX_BYTES;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->smu, NULL);
 	pthread_cond_init(&w->more, NULL);
@@ -345,7 +351,9 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 int ds_writer_put(struct ds_writer *w, struct ds_hourpkg *pkg)
 {
 	pthread_mutex_lock(&w->mu);
-	while (w->pending >= w->max_pending && !w->rc)
+	while ((w->pending >= w->max_pending ||
+	        (w->pending > 0 && w->bytes + pkg->bytes > w->max_bytes)) &&
+	       !w->rc)
 		pthread_cond_wait(&w->room, &w->mu);
 	int rc = w->rc;
 	if (rc == 0) {
@@ -356,12 +364,22 @@ int ds_writer_put(struct ds_writer *w, struct ds_hourpkg *pkg)
 			w->head = pkg;
 		w->tail = pkg;
 		w->pending++;
+		w->bytes += pkg->bytes;
+		w->peak_bytes = w->bytes > w->peak_bytes ? w->bytes : w->peak_bytes;
 		pthread_cond_signal(&w->more);
 	}
 	pthread_mutex_unlock(&w->mu);
 	if (rc)
 		return ds_fail(DS_E_STORE, "%s", w->err);
 	return 0;
+}
+
+size_t ds_writer_peak_bytes(struct ds_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	size_t b = w->peak_bytes;
+	pthread_mutex_unlock(&w->mu);
+	return b;
 }
 
 int ds_writer_finish(struct ds_writer *w, double *hour_seconds, double *day_seconds,

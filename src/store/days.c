@@ -14,17 +14,22 @@
 #include "darkscope/limits.h"
 #include "darkscope/log.h"
 #include "darkscope/radix.h"
+#include "store/segment.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* The day's hours, copied out of the scan (its buffers do not outlive the
- * callback): rows sorted by key, each sketch a sorted list or registers. */
+ * callback), a run a part: rows sorted by key, each sketch a sorted list or
+ * registers.  The parts of an hour hold keys none of the others have. */
+struct run {
+	struct ds_row *rows;
+	size_t n;
+	uint8_t *buf;
+};
 struct hours {
-	struct ds_row *rows[24];
-	size_t n[24];
-	uint8_t *buf[24];
-	int count;
+	struct run *r;
+	int count, cap;
 	size_t bytes, limit; /* taken so far; past limit, the day is rolled up in passes */
 };
 
@@ -40,8 +45,13 @@ static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 	struct hours *h = ctx;
 	size_t bytes = 0;
 	(void)hour;
-	if (h->count >= 24)
-		return ds_fail(DS_E_STORE, "more than 24 hours in a day");
+	if (h->count == h->cap) {
+		int nc = h->cap ? 2 * h->cap : 32;
+		struct run *x = realloc(h->r, (size_t)nc * sizeof *x);
+		if (!x)
+			return ds_fail(DS_E_NOMEM, "out of memory");
+		h->r = x, h->cap = nc;
+	}
 	for (size_t i = 0; i < n; i++)
 		bytes += rows[i].enclen;
 	h->bytes += bytes + n * sizeof *rows;
@@ -60,24 +70,24 @@ static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 		r[i].enc = b + off;
 		off += rows[i].enclen;
 	}
-	h->rows[h->count] = r;
-	h->n[h->count] = n;
-	h->buf[h->count++] = b;
+	h->r[h->count++] = (struct run){r, n, b};
 	return 0;
 }
 
 static void hours_free(struct hours *h)
 {
 	for (int i = 0; i < h->count; i++) {
-		free(h->rows[i]);
-		free(h->buf[i]);
+		free(h->r[i].rows);
+		free(h->r[i].buf);
 	}
-	h->count = 0;
+	free(h->r);
+	h->r = NULL;
+	h->count = h->cap = 0;
 }
 
 static inline uint64_t head(const struct hours *h, const size_t *at, int i)
 {
-	return h->rows[i][at[i]].key;
+	return h->r[i].rows[at[i]].key;
 }
 
 static void heap_push(const struct hours *h, const size_t *at, int *heap, int *nh, int i)
@@ -141,29 +151,31 @@ int ds_day_build(struct ds_day *d)
 {
 	struct hours *h = &d->h;
 	struct ds_union u = {0};
-	size_t total = 0, at[24] = {0};
+	size_t total = 0, k1 = (size_t)h->count + 1;
 	int rc = 0;
 	for (int i = 0; i < h->count; i++)
-		total += h->n[i];
-	if (!(d->out = malloc((total + 1) * sizeof *d->out))) /* (room for all; not zeroed) */
+		total += h->r[i].n;
+	size_t *at = calloc(k1, sizeof *at);
+	int *heap = malloc(k1 * sizeof *heap), nh = 0;
+	const struct ds_row **same = malloc(k1 * sizeof *same);
+	if (!(d->out = malloc((total + 1) * sizeof *d->out)) || /* (room for all; not zeroed) */
+	    !at || !heap || !same)
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
-	/* a binary heap of the hours by their next key (a sort of all the
-	 * hours' rows would be faster, and take 32 bytes a row more) */
-	int heap[24], nh = 0;
-	for (int i = 0; i < h->count; i++)
-		if (h->n[i])
+	/* a binary heap of the runs by their next key (a sort of all the runs'
+	 * rows would be faster, and take 32 bytes a row more) */
+	for (int i = 0; rc == 0 && i < h->count; i++)
+		if (h->r[i].n)
 			heap_push(h, at, heap, &nh, i);
 	while (rc == 0 && nh > 0) {
-		uint64_t key = h->rows[heap[0]][at[heap[0]]].key;
-		const struct ds_row *same[24];
+		uint64_t key = head(h, at, heap[0]);
 		int k = 0;
 		struct ds_row *o = &d->out[d->nout++];
 		*o = (struct ds_row){.key = key, .enc = (const uint8_t *)(uintptr_t)d->enc.len};
-		while (nh > 0 && h->rows[heap[0]][at[heap[0]]].key == key) {
+		while (nh > 0 && head(h, at, heap[0]) == key) {
 			int i = heap_pop(h, at, heap, &nh);
-			o->packets += h->rows[i][at[i]].packets;
-			same[k++] = &h->rows[i][at[i]++];
-			if (at[i] < h->n[i])
+			o->packets += h->r[i].rows[at[i]].packets;
+			same[k++] = &h->r[i].rows[at[i]++];
+			if (at[i] < h->r[i].n)
 				heap_push(h, at, heap, &nh, i);
 		}
 		if (ds_union_encode(same, (size_t)k, &u, &d->enc) < 0)
@@ -172,6 +184,9 @@ int ds_day_build(struct ds_day *d)
 	}
 	for (size_t i = 0; rc == 0 && i < d->nout; i++)
 		d->out[i].enc = d->enc.data + (uintptr_t)d->out[i].enc;
+	free(at);
+	free(heap);
+	free(same);
 	hours_free(h); /* merged: the hours can go */
 	ds_union_free(&u);
 	if (rc == 0) /* (the sketches were checked by the unions above) */
@@ -179,34 +194,14 @@ int ds_day_build(struct ds_day *d)
 	return rc;
 }
 
-/* Where the part that starts at rows[from] ends: after DS_PART_ROWS rows,
- * or after the row that brings its sketches to DS_PART_BYTES (struct
- * partw below cuts the same parts from rows given one at a time). */
-static size_t part_rows(void)
-{
-	size_t n = env_bytes("DARKSCOPE_PART_ROWS", DS_PART_ROWS); /* (tests: store.sh) */
-	return n && n <= DS_PART_ROWS ? n : DS_PART_ROWS;
-}
-
-static size_t part_end(const struct ds_row *rows, size_t n, size_t from, size_t max)
-{
-	size_t i = from, bytes = 0;
-	while (i < n && i - from < max) {
-		bytes += rows[i++].enclen;
-		if (bytes >= DS_PART_BYTES)
-			break;
-	}
-	return i;
-}
-
 /* A day's rows of mask dims, in parts (an empty day: one empty part). */
 static int put_parts(struct ds_store *s, int32_t day, unsigned dims, const struct ds_row *rows,
                      size_t n)
 {
 	int rc, part = 0;
-	size_t i = 0, max = part_rows();
+	size_t i = 0, max = ds_part_rows();
 	do {
-		size_t e = part_end(rows, n, i, max);
+		size_t e = ds_part_end(rows, n, i, max);
 		rc = s->ops->put_day(s, day, dims, part++, rows + i, e - i);
 		i = e;
 	} while (rc == 0 && i < n);
@@ -269,7 +264,7 @@ int ds_store_build_days(struct ds_store *s, const int32_t *days, size_t n)
  * union of all, so the rows are those of the in-memory rollup, byte for
  * byte, parts and all. */
 
-/* Rows written one at a time, in parts as part_end cuts them. */
+/* Rows written one at a time, in parts as ds_part_end cuts them. */
 struct partw {
 	struct ds_store *s;
 	int32_t day;
@@ -484,7 +479,7 @@ static int stream_mask(struct ds_store *s, int32_t day, unsigned dims, unsigned 
 	                    .day = day,
 	                    .dims = dims,
 	                    .rows = w->rows,
-	                    .max = part_rows(),
+	                    .max = ds_part_rows(),
 	                    .enc = w->enc};
 	w->enc.len = 0;
 	int rc = 0;

@@ -269,3 +269,21 @@ long ds_seg_merge(const struct ds_row *a, size_t na, const struct ds_row *b, siz
 	*out = r;
 	return (long)k;
 }
+
+size_t ds_part_rows(void)
+{
+	const char *v = getenv("DARKSCOPE_PART_ROWS"); /* (tests: store.sh) */
+	size_t n = v && *v ? (size_t)strtoull(v, NULL, 10) : 0;
+	return n && n <= DS_PART_ROWS ? n : DS_PART_ROWS;
+}
+
+size_t ds_part_end(const struct ds_row *rows, size_t n, size_t from, size_t max)
+{
+	size_t i = from, bytes = 0;
+	while (i < n && i - from < max) {
+		bytes += ds_row_sketch_bytes(&rows[i++]);
+		if (bytes >= DS_PART_BYTES)
+			break;
+	}
+	return i;
+}

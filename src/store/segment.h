@@ -19,6 +19,8 @@
 
 #include "darkscope/aggregate.h"
 #include "darkscope/buf.h"
+#include "darkscope/limits.h"
+#include "darkscope/sketch.h"
 
 #define DS_SEG_VERSION 2
 
@@ -44,5 +46,18 @@ void ds_seg_free(struct ds_seg *seg);
  * by *out).  *out is freed with ds_rows_free. */
 long ds_seg_merge(const struct ds_row *a, size_t na, const struct ds_row *b, size_t nb,
                   struct ds_row **out);
+
+/* A segment is stored in parts (docs/store.md): the part of rows that
+ * starts at `from` ends after max rows (ds_part_rows(): DS_PART_ROWS, or
+ * fewer as tests set it), or after the row that brings its sketches to
+ * DS_PART_BYTES (encoded ones as encoded, those in memory as held). */
+size_t ds_part_rows(void);
+size_t ds_part_end(const struct ds_row *rows, size_t n, size_t from, size_t max);
+static inline size_t ds_row_sketch_bytes(const struct ds_row *r)
+{
+	if (r->enc)
+		return r->enclen;
+	return r->sk.cap == DS_SKETCH_DENSE ? (size_t)1 << DS_HLL_P : (size_t)r->sk.n * 4;
+}
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -30,10 +31,11 @@ struct sq {
 	 * (getw, dayw), and scans of a mask (scanown, scandayown) or, while it
 	 * stages, of its staged rows merged with the others (scanw, scandayw) */
 	sqlite3_stmt *getw, *dayw, *scanw, *scandayw, *scanown, *scandayown;
-	sqlite3_stmt *delday; /* a day's parts of one mask, replaced */
-	int day_mask;         /* the mask put_day writes the current day's parts under */
-	int32_t day_at;       /* ... that day, */
-	unsigned day_dims;    /* ... of that mask */
+	sqlite3_stmt *delday;      /* a day's parts of one mask, replaced */
+	sqlite3_stmt *maxw, *delw; /* an hour's last part; its parts before one */
+	int day_mask;              /* the mask put_day writes the current day's parts under */
+	int32_t day_at;            /* ... that day, */
+	unsigned day_dims;         /* ... of that mask */
 	struct ds_buf enc;
 	double wait_from; /* when begin() found the store locked */
 	int said;         /* ... and said it waits */
@@ -135,6 +137,8 @@ static void sq_close(struct ds_store *b)
 	sqlite3_finalize(s->scanown);
 	sqlite3_finalize(s->scandayown);
 	sqlite3_finalize(s->delday);
+	sqlite3_finalize(s->maxw);
+	sqlite3_finalize(s->delw);
 	checkpoint_stop(s);
 	sqlite3_close(s->db);
 	if (s->lockfd >= 0)
@@ -438,11 +442,10 @@ static int sq_open(struct ds_store **out, const char *uri)
 	    /* a transaction's own (staged masks are -1 - mask: ?4); a merge of
 	     * two scans in order, not a sort, which would copy every blob */
 	    sqlite3_prepare_v2(s->db,
-	                       s->rowid
-	                               ? "SELECT data, rowid FROM segment WHERE mask=?1 AND hour=?2"
-	                                 " AND part=0"
-	                               : "SELECT data, 0 FROM segment WHERE mask=?1 AND hour=?2"
-	                                 " AND part=0",
+	                       s->rowid ? "SELECT data, rowid, part FROM segment WHERE mask=?1 AND"
+	                                  " hour=?2 AND part>=?3 AND part<?4 ORDER BY part LIMIT 1"
+	                                : "SELECT data, 0, part FROM segment WHERE mask=?1 AND"
+	                                  " hour=?2 AND part>=?3 AND part<?4 ORDER BY part LIMIT 1",
 	                       -1, &s->getw, NULL) ||
 	    sqlite3_prepare_v2(s->db,
 	                       s->rowid ? "SELECT rowid FROM segday WHERE mask=?1 AND day=?2"
@@ -468,7 +471,11 @@ static int sq_open(struct ds_store **out, const char *uri)
 	                       " ORDER BY day, part",
 	                       -1, &s->scandayown, NULL) ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM segday WHERE mask=?1 AND day=?2", -1, &s->delday,
-	                       NULL)) {
+	                       NULL) ||
+	    sqlite3_prepare_v2(s->db, "SELECT max(part) FROM segment WHERE mask=?1 AND hour=?2", -1,
+	                       &s->maxw, NULL) ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM segment WHERE mask=?1 AND hour=?2 AND part<?3",
+	                       -1, &s->delw, NULL)) {
 		rc = sqerr(s, "preparing statements");
 		goto err;
 	}
@@ -956,39 +963,48 @@ static int write_mask(const struct sq *s, unsigned dims, int found, int m, int64
 	return (int)dims;
 }
 
-/* Look up the row of (mask, at) with q (getw or dayw): 1 and its rowid in
- * *id, its segment decoded into *old when old is given; 0 when there is none. */
-static int probe(struct sq *s, sqlite3_stmt *q, int mask, int32_t at, unsigned dims,
-                 struct ds_seg *old, int64_t *id)
+/* Does day `at` have parts of mask?  1 and the first one's rowid in *id,
+ * or 0. */
+static int probe_day(struct sq *s, int mask, int32_t at, int64_t *id)
 {
 	int rc = 0;
+	sqlite3_bind_int(s->dayw, 1, mask);
+	sqlite3_bind_int(s->dayw, 2, at);
+	int st = sqlite3_step(s->dayw);
+	if (st == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s->dayw, 0);
+		rc = 1;
+	} else if (st != SQLITE_DONE) {
+		rc = sqerr(s, "reading segment");
+	}
+	sqlite3_reset(s->dayw);
+	return rc;
+}
+
+/* The first part of (mask, hour) numbered from `from` and below `below`:
+ * 1 with it decoded into *seg, its number in *part and its rowid in *id; 0
+ * when there is none. */
+static int hour_part(struct sq *s, int mask, int32_t hour, int from, int below, unsigned dims,
+                     struct ds_seg *seg, int *part, int64_t *id)
+{
+	int rc = 0;
+	sqlite3_stmt *q = s->getw;
 	sqlite3_bind_int(q, 1, mask);
-	sqlite3_bind_int(q, 2, at);
+	sqlite3_bind_int(q, 2, hour);
+	sqlite3_bind_int(q, 3, from);
+	sqlite3_bind_int(q, 4, below);
 	int st = sqlite3_step(q);
 	if (st == SQLITE_ROW) {
-		*id = sqlite3_column_int64(q, old ? 1 : 0);
-		rc = old ? ds_seg_decode(sqlite3_column_blob(q, 0),
-		                         (size_t)sqlite3_column_bytes(q, 0), dims, 1, old)
-		         : 0;
+		*id = sqlite3_column_int64(q, 1);
+		*part = sqlite3_column_int(q, 2);
+		rc = ds_seg_decode(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0),
+		                   dims, 1, seg);
 		rc = rc < 0 ? rc : 1;
 	} else if (st != SQLITE_DONE) {
 		rc = sqerr(s, "reading segment");
 	}
 	sqlite3_reset(q);
 	return rc;
-}
-
-/* The row a transaction has of dims at `at`, its staged one first while it
- * stages: 1 with its mask in *m (and *old, *id as probe gives them), or 0. */
-static int own_row(struct sq *s, sqlite3_stmt *q, unsigned dims, int32_t at, struct ds_seg *old,
-                   int *m, int64_t *id)
-{
-	int rc;
-	*m = staged_mask(dims);
-	if (s->staging && (rc = probe(s, q, *m, at, dims, old, id)) != 0)
-		return rc;
-	*m = (int)dims;
-	return probe(s, q, *m, at, dims, old, id);
 }
 
 /* Part 0 replaces the day's parts of dims (the transaction's own, staged or
@@ -999,9 +1015,12 @@ static int sq_put_day(struct ds_store *b, int32_t day, unsigned dims, int part,
 {
 	struct sq *s = (struct sq *)b;
 	if (part == 0) {
-		int m;
+		int m = staged_mask(dims), found = 0;
 		int64_t id = 0;
-		int found = own_row(s, s->dayw, dims, day, NULL, &m, &id);
+		if (s->staging) /* (its staged parts first) */
+			found = probe_day(s, m, day, &id);
+		if (found == 0)
+			found = probe_day(s, m = (int)dims, day, &id);
 		if (found < 0)
 			return found;
 		s->day_mask = write_mask(s, dims, found, m, id, s->pub_day);
@@ -1020,30 +1039,99 @@ static int sq_put_day(struct ds_store *b, int32_t day, unsigned dims, int part,
 	return write_seg(s, s->insday, s->day_mask, day, part, dims, rows, n);
 }
 
+/* Write rows (sorted) as parts of (mask, hour), numbered from *part on. */
+static int write_parts(struct sq *s, int mask, int32_t hour, unsigned dims,
+                       const struct ds_row *rows, size_t n, int *part)
+{
+	size_t i = 0, max = ds_part_rows();
+	int rc;
+	do {
+		size_t e = ds_part_end(rows, n, i, max);
+		rc = write_seg(s, s->ins, mask, hour, (*part)++, dims, rows + i, e - i);
+		i = e;
+	} while (rc == 0 && i < n);
+	return rc;
+}
+
+/* The first of rows[from..n) whose key is key or above (n: none). */
+static size_t lower_bound(const struct ds_row *rows, size_t from, size_t n, uint64_t key)
+{
+	while (from < n) {
+		size_t mid = from + (n - from) / 2;
+		if (rows[mid].key < key)
+			from = mid + 1;
+		else
+			n = mid;
+	}
+	return from;
+}
+
+/* Rows are merged into the hour's parts one part at a time, so that no more
+ * than two of them are held whatever the hour holds: each part with the new
+ * rows below the next part's first key, written as one part or more (where
+ * it passes a part's size).  They replace the transaction's own parts
+ * (numbered after them, which are deleted then; a lone part that stays one
+ * is rewritten in place), or published ones, staged. */
 static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct ds_row *rows,
                   size_t n)
 {
 	struct sq *s = (struct sq *)b;
-	struct ds_row *merged = NULL;
-	struct ds_seg old = {0};
-	long nm = 0;
-	int m;
-	int64_t id = 0;
-	int rc = own_row(s, s->getw, dims, hour, &old, &m, &id);
-	int mask = write_mask(s, dims, rc > 0, m, id, s->pub_seg);
-	if (rc > 0) {
-		nm = ds_seg_merge(rows, n, old.rows, old.n, &merged);
-		rc = nm < 0 ? (int)nm : 0;
+	struct ds_seg cur = {0}, next = {0};
+	int m = staged_mask(dims), part = 0, np = 0, out = 0;
+	int64_t id = 0, nid = 0;
+	int found = s->staging ? hour_part(s, m, hour, 0, INT_MAX, dims, &cur, &part, &id) : 0;
+	if (found == 0)
+		found = hour_part(s, m = (int)dims, hour, 0, INT_MAX, dims, &cur, &part, &id);
+	if (found <= 0)
+		return found < 0 ? found : write_parts(s, (int)dims, hour, dims, rows, n, &out);
+	int mask = write_mask(s, dims, 1, m, id, s->pub_seg), same = mask == m, rc = 0;
+	if (same) { /* new parts after the old ones */
+		sqlite3_bind_int(s->maxw, 1, m);
+		sqlite3_bind_int(s->maxw, 2, hour);
+		rc = sqlite3_step(s->maxw) == SQLITE_ROW ? 0 : sqerr(s, "reading segment");
+		out = sqlite3_column_int(s->maxw, 0) + 1;
+		sqlite3_reset(s->maxw);
 	}
-	if (rc < 0)
-		goto out;
-	const struct ds_row *w = merged ? merged : rows;
-	size_t nw = merged ? (size_t)nm : n;
-	rc = write_seg(s, s->ins, mask, hour, 0, dims, w, nw);
-out:
-	if (merged)
+	int first = out, in_place = 0; /* (the old parts: below first, when same) */
+	size_t at = 0, max = ds_part_rows();
+	for (int more = 1; rc == 0 && more;) {
+		more = hour_part(s, m, hour, part + 1, same ? first : INT_MAX, dims, &next, &np,
+		                 &nid);
+		if (more < 0) {
+			rc = more;
+			break;
+		}
+		size_t e = more && next.n ? lower_bound(rows, at, n, next.rows[0].key)
+		           : more         ? at
+		                          : n;
+		struct ds_row *merged = NULL;
+		long nm = ds_seg_merge(rows + at, e - at, cur.rows, cur.n, &merged);
+		if (nm < 0) {
+			rc = (int)nm;
+			break;
+		}
+		if (same && !more && out == first &&
+		    ds_part_end(merged, (size_t)nm, 0, max) == (size_t)nm) {
+			in_place = 1; /* one part before and after */
+			rc = write_parts(s, m, hour, dims, merged, (size_t)nm, &part);
+		} else {
+			rc = write_parts(s, mask, hour, dims, merged, (size_t)nm, &out);
+		}
 		ds_rows_free(merged, (size_t)nm);
-	ds_seg_free(&old);
+		ds_seg_free(&cur);
+		cur = next, part = np, at = e;
+		next = (struct ds_seg){0};
+	}
+	ds_seg_free(&cur);
+	ds_seg_free(&next);
+	if (rc == 0 && same && !in_place) { /* the old parts go */
+		sqlite3_bind_int(s->delw, 1, m);
+		sqlite3_bind_int(s->delw, 2, hour);
+		sqlite3_bind_int(s->delw, 3, first);
+		if (sqlite3_step(s->delw) != SQLITE_DONE)
+			rc = sqerr(s, "replacing segment");
+		sqlite3_reset(s->delw);
+	}
 	return rc;
 }
 

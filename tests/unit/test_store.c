@@ -940,6 +940,76 @@ TEST(sqlite_day_parts_replace_each_other)
 	unsetenv("DARKSCOPE_STAGE_BYTES");
 }
 
+/* An hour's parts: rows in key order across them, none of more than the
+ * part size, and packets as many as were put. */
+struct hour_parts {
+	int calls, ordered;
+	uint64_t last, packets;
+	size_t most;
+};
+
+static int parts_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
+{
+	struct hour_parts *h = ctx;
+	(void)hour;
+	for (size_t i = 0; i < n; i++) {
+		if ((h->calls || i) && rows[i].key <= h->last)
+			h->ordered = 0;
+		h->last = rows[i].key;
+		h->packets += rows[i].packets;
+	}
+	h->most = n > h->most ? n : h->most;
+	h->calls++;
+	return 0;
+}
+
+/* Rows put into an hour are merged into its parts one part at a time, and
+ * a part that passes the part size splits: the hour stays in key order,
+ * with every packet, whether the transaction rewrites its own parts or
+ * stages published ones. */
+TEST(sqlite_hour_parts_split_and_merge)
+{
+	setenv("DARKSCOPE_PART_ROWS", "10", 1);
+	setenv("DARKSCOPE_STAGE_BYTES", "1", 1);
+	const char *path = unit_tmp(".db");
+	struct ds_store *st;
+	struct ds_row *rows = make_rows(40);
+	uint64_t p40 = 0, p25 = 0;
+	for (int i = 0; i < 40; i++)
+		p40 += rows[i].packets, p25 += i < 25 ? rows[i].packets : 0;
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 25), ==, 0);
+	struct hour_parts h = {.ordered = 1};
+	CHECK_INT(st->ops->scan(st, DS_DIM_ALL, 100, 101, 1, parts_cb, &h), ==, 0);
+	CHECK_INT(h.calls, ==, 3);
+	CHECK(h.ordered && h.most == 10 && h.packets == p25);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 40), ==, 0); /* its own parts */
+	h = (struct hour_parts){.ordered = 1};
+	CHECK_INT(st->ops->scan(st, DS_DIM_ALL, 100, 101, 1, parts_cb, &h), ==, 0);
+	CHECK_INT(h.calls, >=, 4);
+	CHECK(h.ordered && h.most <= 10 && h.packets == p25 + p40);
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows + 30, 10), ==, 0); /* published: staged */
+	h = (struct hour_parts){.ordered = 1};
+	CHECK_INT(st->ops->scan(st, DS_DIM_ALL, 100, 101, 1, parts_cb, &h), ==, 0);
+	uint64_t p10 = 0;
+	for (int i = 30; i < 40; i++)
+		p10 += rows[i].packets;
+	CHECK(h.ordered && h.most <= 10 && h.packets == p25 + p40 + p10);
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	h = (struct hour_parts){.ordered = 1};
+	CHECK_INT(st->ops->scan(st, DS_DIM_ALL, 100, 101, 1, parts_cb, &h), ==, 0);
+	CHECK(h.ordered && h.most <= 10 && h.packets == p25 + p40 + p10);
+	CHECK_INT(raw(path, "SELECT count(*) FROM segment WHERE mask < 0"), ==, 0);
+	CHECK_INT(raw(path, "SELECT sum(rows) FROM segment"), ==, 40);
+	st->ops->close(st);
+	ds_rows_free(rows, 40);
+	unsetenv("DARKSCOPE_PART_ROWS");
+	unsetenv("DARKSCOPE_STAGE_BYTES");
+}
+
 /* A store of schema 7 (no rows published: all of them are the store's, and
  * no parts) is migrated to 9 with every row published, each segment its part
  * 0, and answers as before. */
@@ -1036,6 +1106,44 @@ static void writer_end(struct ds_store *st, struct ds_writer *w, int32_t day0, u
 	}
 	ds_top_free(&t);
 	st->ops->close(st);
+}
+
+/* A reader waits to queue an hour while the hours pending take more than
+ * the writer's byte budget (here three hours' worth; one hour is always
+ * taken), however many hours the queue has room for.  The store is slowed
+ * (a commit and a pause after each row written), so that without the
+ * budget the queue fills. */
+TEST(writer_bounds_the_bytes_queued)
+{
+	setenv("DARKSCOPE_STAGE_BYTES", "1", 1);
+	setenv("DARKSCOPE_STAGE_PAUSE_MS", "5", 1);
+	const int32_t h0 = 16000 * 24;
+	struct ds_hourpkg *one = hour_pkg(h0, 0);
+	size_t pkg = one->bytes, peak[2];
+	ds_hourpkg_free(one);
+	CHECK_INT(pkg, >, 0);
+	for (int bounded = 0; bounded < 2; bounded++) {
+		char budget[32];
+		snprintf(budget, sizeof budget, "%zu", bounded ? 3 * pkg : (size_t)1 << 30);
+		setenv("DARKSCOPE_WRITER_BYTES", budget, 1);
+		const char *path = unit_tmp(".db");
+		struct ds_store *st;
+		struct ds_writer *w;
+		CHECK_INT(ds_store_open(&st, path), ==, 0);
+		CHECK_INT(st->ops->begin(st), ==, 0);
+		CHECK_INT(ds_writer_start(&w, st, 1, DS_WRITER_MAX_PENDING), ==, 0);
+		for (int32_t h = h0; h < h0 + 16; h++)
+			CHECK_INT(ds_writer_put(w, hour_pkg(h, 0)), ==, 0);
+		ds_writer_reader_done(w, 0);
+		peak[bounded] = ds_writer_peak_bytes(w);
+		writer_end(st, w, h0 / 24, 1, 16, bounded ? "bounded" : "unbounded");
+		unlink(path);
+	}
+	CHECK_INT(peak[0], >=, 8 * pkg); /* (the setup fills the queue) */
+	CHECK_INT(peak[1], <=, 3 * pkg);
+	unsetenv("DARKSCOPE_WRITER_BYTES");
+	unsetenv("DARKSCOPE_STAGE_PAUSE_MS");
+	unsetenv("DARKSCOPE_STAGE_BYTES");
 }
 
 /* One file of 3 days read in two parts, the second starting at noon of the
