@@ -24,6 +24,10 @@ static inline int ds_buf_reserve(struct ds_buf *b, size_t extra)
 }
 
 int ds_buf_put(struct ds_buf *b, const void *p, size_t n);
+
+/* Room for n elements of size bytes in the array *p of *cap (doubling from
+ * 1024); 0 or -DS_E_NOMEM, *p unchanged then. */
+int ds_array_reserve(void **p, size_t *cap, size_t n, size_t size);
 void ds_buf_free(struct ds_buf *b);
 
 /* Append v as a LEB128 varint. */

@@ -109,21 +109,6 @@ static void hour_free(struct ds_agg *a, struct ds_agg__hour *h)
 	free(h);
 }
 
-static int reserve(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 1024;
-	while (ncap < n)
-		ncap *= 2;
-	void *q = realloc(*p, ncap * size);
-	if (!q)
-		return ds_fail(DS_E_NOMEM, "out of memory");
-	*p = q;
-	*cap = ncap;
-	return 0;
-}
-
 /* Sort h[0..n) and drop repeats; the count left.  A hash of 0 counts as 1,
  * as ds_sketch_add takes it. */
 static size_t sort_unique(uint32_t *h, uint32_t *tmp, size_t n)
@@ -145,7 +130,7 @@ static struct ds_sketch *sketch_of(struct ds_agg__hour *h, struct ent *e)
 	if (e->sk)
 		return &h->sks[e->sk - 1];
 	if (h->nsks == h->capsks &&
-	    reserve((void **)&h->sks, &h->capsks, h->nsks + 1, sizeof *h->sks) < 0)
+	    ds_array_reserve((void **)&h->sks, &h->capsks, h->nsks + 1, sizeof *h->sks) < 0)
 		return NULL;
 	h->sks[h->nsks] = (struct ds_sketch){0};
 	e->sk = (uint32_t)++h->nsks;
@@ -186,9 +171,11 @@ static int fold(struct ds_agg *a, struct ds_agg__hour *h, struct ds_buf *enc)
 {
 	if (!h->npend && !enc)
 		return 0;
-	if (reserve((void **)&a->fold_h, &a->capfold_h, h->npend, sizeof *a->fold_h) < 0 ||
-	    reserve((void **)&a->fold_tmp, &a->capfold_tmp, h->npend, sizeof *a->fold_tmp) < 0 ||
-	    reserve((void **)&a->fold_at, &a->capfold_at, h->n + 1, sizeof *a->fold_at) < 0)
+	if (ds_array_reserve((void **)&a->fold_h, &a->capfold_h, h->npend, sizeof *a->fold_h) < 0 ||
+	    ds_array_reserve((void **)&a->fold_tmp, &a->capfold_tmp, h->npend,
+	                     sizeof *a->fold_tmp) < 0 ||
+	    ds_array_reserve((void **)&a->fold_at, &a->capfold_at, h->n + 1, sizeof *a->fold_at) <
+	            0)
 		return -DS_E_NOMEM;
 	/* place each key's hashes together, in key index order */
 	uint32_t *at = a->fold_at, *hs = a->fold_h;
@@ -380,7 +367,7 @@ static int add(struct ds_agg *a, struct ds_agg__hour *h, uint64_t key, uint32_t 
 	if ((h->n + 1) * 2 > h->cap && grow(h) < 0)
 		return a->err = -DS_E_NOMEM;
 	if (h->npend == h->cappend &&
-	    reserve((void **)&h->pend, &h->cappend, h->npend + 1, sizeof *h->pend) < 0)
+	    ds_array_reserve((void **)&h->pend, &h->cappend, h->npend + 1, sizeof *h->pend) < 0)
 		return a->err = -DS_E_NOMEM;
 	uint64_t m = mix(key);
 	uint32_t tag = (uint32_t)(m >> 32), idx;

@@ -321,20 +321,6 @@ static size_t pass_bytes(const struct pass *p)
 	return p->n * sizeof *p->rows + p->arena.len;
 }
 
-static int grow(void **a, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap : 4096;
-	while (nc < need)
-		nc *= 2;
-	void *x = realloc(*a, nc * size);
-	if (!x)
-		return ds_fail(DS_E_NOMEM, "out of memory");
-	*a = x, *cap = nc;
-	return 0;
-}
-
 /* Sort the buffer by key into kv (the scratch grown to its size first). */
 static int pass_sort(struct pass *p)
 {
@@ -342,13 +328,15 @@ static int pass_sort(struct pass *p)
 	int rc = 0;
 	if (n + 1 > scap) { /* (kv, tmp and members grow together) */
 		size_t c = scap;
-		if ((rc = grow((void **)&p->kv, &c, n + 1, sizeof *p->kv)) < 0 ||
-		    (c = scap, rc = grow((void **)&p->tmp, &c, n + 1, sizeof *p->tmp)) < 0 ||
-		    (c = scap, rc = grow((void **)&p->members, &c, n + 1, sizeof *p->members)) < 0)
+		if ((rc = ds_array_reserve((void **)&p->kv, &c, n + 1, sizeof *p->kv)) < 0 ||
+		    (c = scap, rc = ds_array_reserve((void **)&p->tmp, &c, n + 1, sizeof *p->tmp)) <
+		            0 ||
+		    (c = scap, rc = ds_array_reserve((void **)&p->members, &c, n + 1,
+		                                     sizeof *p->members)) < 0)
 			return rc;
 		p->scap = c;
 	}
-	if ((rc = grow((void **)&p->out, &p->ocap, n + 1, sizeof *p->out)) < 0)
+	if ((rc = ds_array_reserve((void **)&p->out, &p->ocap, n + 1, sizeof *p->out)) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		p->kv[i] = (struct ds_kv){p->rows[i].key, i};
@@ -449,7 +437,8 @@ static int pass_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 		uint64_t k = ds_key_mask(rows[i].key, p->dims);
 		if (k < p->lo || (p->bounded && k >= p->hi))
 			continue;
-		if ((rc = grow((void **)&p->rows, &p->cap, p->n + 1, sizeof *p->rows)) < 0)
+		if ((rc = ds_array_reserve((void **)&p->rows, &p->cap, p->n + 1, sizeof *p->rows)) <
+		    0)
 			return rc;
 		p->rows[p->n++] = (struct ds_row){.key = k,
 		                                  .packets = rows[i].packets,

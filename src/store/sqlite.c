@@ -282,10 +282,13 @@ struct hour_packets {
 	size_t n[DS_DIM_ALL];
 };
 
+/* (an hour of a store before schema 9 is one part: one call) */
 static int hour_packets_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct hour_packets *h = ctx;
 	(void)hour;
+	if (h->rows[DS_DIM_PORT])
+		return ds_fail(DS_E_STORE, "hour %d: more than one part before schema 9", hour);
 	return ds_rollup_hour_packets(rows, n, h->rows, h->n);
 }
 

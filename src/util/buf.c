@@ -42,3 +42,18 @@ void ds_buf_free(struct ds_buf *b)
 	free(b->data);
 	memset(b, 0, sizeof *b);
 }
+
+int ds_array_reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 1024;
+	while (ncap < n)
+		ncap *= 2;
+	void *q = ncap <= SIZE_MAX / size ? realloc(*p, ncap * size) : NULL;
+	if (!q)
+		return ds_fail(DS_E_NOMEM, "out of memory");
+	*p = q;
+	*cap = ncap;
+	return 0;
+}
