@@ -299,6 +299,7 @@ static int partw_add(struct partw *w, const struct ds_row *r)
 /* One mask's passes.  The scratch of a merge is kept from one to the next
  * (and from one mask to the next): it is as large as the buffer. */
 struct pass {
+	int32_t day;
 	unsigned dims;
 	uint64_t lo, hi; /* the masked keys taken: [lo, hi), hi only when bounded */
 	int bounded;
@@ -371,7 +372,7 @@ static int pass_merge(struct pass *p)
 		}
 		size_t at = p->arena2.len;
 		if (ds_union_encode(p->members, j - i, &p->u, &p->arena2) < 0)
-			rc = ds_fail(DS_E_STORE, "corrupt sketch");
+			rc = ds_fail(DS_E_STORE, "corrupt sketch on day %d", p->day);
 		p->out[ng++] = (struct ds_row){.key = p->kv[i].key,
 		                               .packets = packets,
 		                               .enc = (const uint8_t *)(uintptr_t)at,
@@ -458,6 +459,7 @@ static int stream_mask(struct ds_store *s, int32_t day, unsigned dims, unsigned 
                        struct pass *p, struct partw *w)
 {
 	double t0 = ds_elapsed();
+	p->day = day;
 	p->dims = dims;
 	p->lo = 0;
 	p->passes = p->merges = 0;

@@ -1002,6 +1002,12 @@ static int hour_part(struct sq *s, int mask, int32_t hour, int from, int below, 
 		*part = sqlite3_column_int(q, 2);
 		rc = ds_seg_decode(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0),
 		                   dims, 1, seg);
+		if (rc < 0) {
+			char msg[600];
+			snprintf(msg, sizeof msg, "%s", ds_lasterr());
+			rc = ds_fail(DS_E_STORE, "%s: hour %d, part %d: %s", s->path, hour, *part,
+			             msg);
+		}
 		rc = rc < 0 ? rc : 1;
 	} else if (st != SQLITE_DONE) {
 		rc = sqerr(s, "reading segment");

@@ -201,6 +201,24 @@ check "... its hours in parts of at most 1,000 rows ($(sqlite3 "$TMP/pa.db" "sel
     "$(sqlite3 "$TMP/pa.db" "select count(*) from segment where mask = 7")" -gt "$(sqlite3 "$TMP/pa.db" "select count(distinct hour) from segment where mask = 7")" ]
 unset DARKSCOPE_PART_ROWS
 
+# a corrupt hour (a blob cut short): an ingest that merges into it, or that
+# rebuilds its day (in memory or in passes), fails in one line naming the
+# store and the hour, and leaves the store as it was
+"$DS" ingest --db "$TMP/cs.db" --geoip "$GEO" --quiet -j1 "$mid"
+last=$(sqlite3 "$TMP/cs.db" "select max(hour) from segment where mask = 7")
+sqlite3 "$TMP/cs.db" "update segment set data = substr(data, 1, 20) where mask = 7 and hour = $last"
+TZ=UTC editcap -F pcap -B "2014-11-08 01:00:00" "$mid2" "$TMP/mid2-early.pcap"
+for how in "merge:$mid2" "day:$TMP/mid2-early.pcap" "passes:$TMP/mid2-early.pcap"; do
+  xdb=$TMP/cs-${how%%:*}.db
+  cp "$TMP/cs.db" "$xdb"
+  before=$(days "$xdb"; sqlite3 "$xdb" "select count(*), sum(length(data)) from segment; select digest from file")
+  mem=; [ "${how%%:*}" = passes ] && mem=0
+  DARKSCOPE_DAY_MEM_BYTES=$mem "$DS" ingest --db "$xdb" --geoip "$GEO" --quiet -j1 "${how#*:}" 2> "$TMP/cerr"; rc=$?
+  after=$(days "$xdb"; sqlite3 "$xdb" "select count(*), sum(length(data)) from segment; select digest from file")
+  check "a corrupt hour, ${how%%:*}: exit $rc in one line ($(head -1 "$TMP/cerr")), the store unchanged" \
+    eval '[ $rc -eq 1 ] && [ "$(grep -vc " ingested, " "$TMP/cerr")" = 1 ] && grep -q "$xdb: hour $last" "$TMP/cerr" && [ "$before" = "$after" ]'
+done
+
 # captures rotated every 20 minutes (tcpdump -G 1200, dumpcap's ring buffer):
 # 144 files of two days.  Up to 128 files make one transaction, whose readers
 # take them in turn, so a day is rolled up once per transaction that writes
