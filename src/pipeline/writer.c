@@ -2,6 +2,7 @@
 #include "pipeline/writer.h"
 
 #include "darkscope/dtime.h"
+#include "darkscope/env.h"
 #include "darkscope/err.h"
 #include "darkscope/limits.h"
 
@@ -322,8 +323,7 @@ int ds_writer_start(struct ds_writer **out, struct ds_store *st, int nreaders, s
 	for (int r = 0; r < nreaders; r++)
 		w->seen[r] = INT32_MIN, w->from[r] = w->until[r] = INT32_MAX;
 	w->max_pending = max_pending && max_pending <= DS_WRITER_MAX_PENDING ? max_pending : 4;
-	const char *mb = getenv("DARKSCOPE_WRITER_BYTES"); /* tests only */
-	w->max_bytes = mb && *mb ? (size_t)strtoull(mb, NULL, 10) : DS_WRITER_MAX_BYTES;
+	w->max_bytes = ds_env_size("DARKSCOPE_WRITER_BYTES", DS_WRITER_MAX_BYTES); /* (tests) */
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->smu, NULL);
 	pthread_cond_init(&w->more, NULL);

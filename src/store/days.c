@@ -10,6 +10,7 @@
 #include "darkscope/store.h"
 
 #include "darkscope/dtime.h"
+#include "darkscope/env.h"
 #include "darkscope/err.h"
 #include "darkscope/limits.h"
 #include "darkscope/log.h"
@@ -29,29 +30,19 @@ struct run {
 };
 struct hours {
 	struct run *r;
-	int count, cap;
+	int count;
+	size_t cap;
 	size_t bytes, limit; /* taken so far; past limit, the day is rolled up in passes */
 };
-
-/* The in-memory limit and pass budget, or what the tests set (see store.sh). */
-static size_t env_bytes(const char *name, size_t dflt)
-{
-	const char *v = getenv(name);
-	return v && *v ? (size_t)strtoull(v, NULL, 10) : dflt;
-}
 
 static int day_cb(void *ctx, int32_t hour, const struct ds_row *rows, size_t n)
 {
 	struct hours *h = ctx;
 	size_t bytes = 0;
 	(void)hour;
-	if (h->count == h->cap) {
-		int nc = h->cap ? 2 * h->cap : 32;
-		struct run *x = realloc(h->r, (size_t)nc * sizeof *x);
-		if (!x)
-			return ds_fail(DS_E_NOMEM, "out of memory");
-		h->r = x, h->cap = nc;
-	}
+	int rc = ds_array_reserve((void **)&h->r, &h->cap, (size_t)h->count + 1, sizeof *h->r);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < n; i++)
 		bytes += rows[i].enclen;
 	h->bytes += bytes + n * sizeof *rows;
@@ -82,7 +73,8 @@ static void hours_free(struct hours *h)
 	}
 	free(h->r);
 	h->r = NULL;
-	h->count = h->cap = 0;
+	h->count = 0;
+	h->cap = 0;
 }
 
 static inline uint64_t head(const struct hours *h, const size_t *at, int i)
@@ -135,7 +127,7 @@ int ds_day_read(struct ds_store *s, int32_t day, struct ds_day **out)
 	if (!d)
 		return ds_fail(DS_E_NOMEM, "out of memory");
 	d->day = day;
-	d->h.limit = env_bytes("DARKSCOPE_DAY_MEM_BYTES", DS_DAY_MEM_BYTES);
+	d->h.limit = ds_env_size("DARKSCOPE_DAY_MEM_BYTES", DS_DAY_MEM_BYTES);
 	int rc = s->ops->scan(s, DS_DIM_ALL, day * 24, day * 24 + 24, 1, day_cb, &d->h);
 	if (rc != 0) {
 		ds_day_free(d);
@@ -501,7 +493,7 @@ static int stream_mask(struct ds_store *s, int32_t day, unsigned dims, unsigned 
 
 int ds_day_stream(struct ds_store *s, int32_t day)
 {
-	struct pass p = {.budget = env_bytes("DARKSCOPE_DAY_PASS_BYTES", DS_DAY_PASS_BYTES)};
+	struct pass p = {.budget = ds_env_size("DARKSCOPE_DAY_PASS_BYTES", DS_DAY_PASS_BYTES)};
 	struct partw w = {0};
 	int rc = (w.rows = malloc(DS_PART_ROWS * sizeof *w.rows))
 	                 ? 0

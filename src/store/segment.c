@@ -2,6 +2,7 @@
 #include "store/segment.h"
 
 #include "darkscope/err.h"
+#include "darkscope/env.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -272,8 +273,7 @@ long ds_seg_merge(const struct ds_row *a, size_t na, const struct ds_row *b, siz
 
 size_t ds_part_rows(void)
 {
-	const char *v = getenv("DARKSCOPE_PART_ROWS"); /* (tests: store.sh) */
-	size_t n = v && *v ? (size_t)strtoull(v, NULL, 10) : 0;
+	size_t n = ds_env_size("DARKSCOPE_PART_ROWS", 0); /* (tests: store.sh) */
 	return n && n <= DS_PART_ROWS ? n : DS_PART_ROWS;
 }
 

@@ -2,6 +2,7 @@
 #include "darkscope/store.h"
 
 #include "darkscope/dtime.h"
+#include "darkscope/env.h"
 #include "darkscope/err.h"
 #include "darkscope/log.h"
 #include "store/segment.h"
@@ -622,12 +623,10 @@ static void stage_setup(struct sq *s)
 		         strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
 		sqlite3_finalize(st);
 	}
-	const char *pause = getenv("DARKSCOPE_STAGE_PAUSE_MS"); /* tests only: see store.sh */
-	s->pause_ms = pause ? strtol(pause, NULL, 10) : 0;
+	s->pause_ms = (long)ds_env_size("DARKSCOPE_STAGE_PAUSE_MS", 0); /* tests: see store.sh */
 	/* (on one CPU too: a step's syncs wait on the disk while the reader
 	 * goes on, where one commit at the end makes everything wait for them) */
-	const char *env = getenv("DARKSCOPE_STAGE_BYTES"); /* for tests: 0 = never */
-	size_t step = env && *env ? (size_t)strtoull(env, NULL, 10) : STAGE_STEP;
+	size_t step = ds_env_size("DARKSCOPE_STAGE_BYTES", STAGE_STEP); /* tests: 0 = never */
 	s->step = s->rowid && s->wal ? step : 0;
 }
 
@@ -1075,6 +1074,17 @@ static size_t lower_bound(const struct ds_row *rows, size_t from, size_t n, uint
 	return from;
 }
 
+/* The number of the last part of (mask, hour) into *last. */
+static int last_part(struct sq *s, int mask, int32_t hour, int *last)
+{
+	sqlite3_bind_int(s->maxw, 1, mask);
+	sqlite3_bind_int(s->maxw, 2, hour);
+	int rc = sqlite3_step(s->maxw) == SQLITE_ROW ? 0 : sqerr(s, "reading segment");
+	*last = sqlite3_column_int(s->maxw, 0);
+	sqlite3_reset(s->maxw);
+	return rc;
+}
+
 /* Rows are merged into the hour's parts one part at a time, so that no more
  * than two of them are held whatever the hour holds: each part with the new
  * rows below the next part's first key, written as one part or more (where
@@ -1094,18 +1104,12 @@ static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct 
 	if (found <= 0)
 		return found < 0 ? found : write_parts(s, (int)dims, hour, dims, rows, n, &out);
 	int mask = write_mask(s, dims, 1, m, id, s->pub_seg), same = mask == m, rc = 0;
-	if (same) { /* new parts after the old ones */
-		sqlite3_bind_int(s->maxw, 1, m);
-		sqlite3_bind_int(s->maxw, 2, hour);
-		rc = sqlite3_step(s->maxw) == SQLITE_ROW ? 0 : sqerr(s, "reading segment");
-		out = sqlite3_column_int(s->maxw, 0) + 1;
-		sqlite3_reset(s->maxw);
-	}
-	int first = out, in_place = 0; /* (the old parts: below first, when same) */
+	int first = -1, in_place = 0; /* the first new part (-1: none yet) */
 	size_t at = 0, max = ds_part_rows();
 	for (int more = 1; rc == 0 && more;) {
-		more = hour_part(s, m, hour, part + 1, same ? first : INT_MAX, dims, &next, &np,
-		                 &nid);
+		/* (the old parts only: below the new ones) */
+		more = hour_part(s, m, hour, part + 1, same && first >= 0 ? first : INT_MAX, dims,
+		                 &next, &np, &nid);
 		if (more < 0) {
 			rc = more;
 			break;
@@ -1119,12 +1123,22 @@ static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct 
 			rc = (int)nm;
 			break;
 		}
-		if (same && !more && out == first &&
+		if (same && !more && first < 0 &&
 		    ds_part_end(merged, (size_t)nm, 0, max) == (size_t)nm) {
 			in_place = 1; /* one part before and after */
 			rc = write_parts(s, m, hour, dims, merged, (size_t)nm, &part);
 		} else {
-			rc = write_parts(s, mask, hour, dims, merged, (size_t)nm, &out);
+			if (first < 0 && !same)
+				first = 0;
+			else if (first < 0 && !more) /* numbered after the old ones: after cur */
+				first = part + 1;
+			else if (first < 0 && (rc = last_part(s, m, hour, &first)) == 0)
+				first++;
+			if (rc == 0) {
+				if (out < first)
+					out = first;
+				rc = write_parts(s, mask, hour, dims, merged, (size_t)nm, &out);
+			}
 		}
 		ds_rows_free(merged, (size_t)nm);
 		ds_seg_free(&cur);
@@ -1133,7 +1147,7 @@ static int sq_put(struct ds_store *b, int32_t hour, unsigned dims, const struct 
 	}
 	ds_seg_free(&cur);
 	ds_seg_free(&next);
-	if (rc == 0 && same && !in_place) { /* the old parts go */
+	if (rc == 0 && same && !in_place && first >= 0) { /* the old parts go */
 		sqlite3_bind_int(s->delw, 1, m);
 		sqlite3_bind_int(s->delw, 2, hour);
 		sqlite3_bind_int(s->delw, 3, first);
