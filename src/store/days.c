@@ -77,38 +77,30 @@ static void hours_free(struct hours *h)
 	h->cap = 0;
 }
 
-static inline uint64_t head(const struct hours *h, const size_t *at, int i)
-{
-	return h->r[i].rows[at[i]].key;
-}
+/* A binary heap of the runs by their next key, the key beside the run (a
+ * sort of all the runs' rows would be faster, and take 32 bytes a row more). */
+struct head {
+	uint64_t key;
+	int run;
+};
 
-static void heap_push(const struct hours *h, const size_t *at, int *heap, int *nh, int i)
+/* Restore the heap below h[c], whose key went up (or which was replaced). */
+static void heap_down(struct head *h, int nh, int c)
 {
-	int c = (*nh)++;
-	while (c > 0 && head(h, at, heap[(c - 1) / 2]) > head(h, at, i)) {
-		heap[c] = heap[(c - 1) / 2];
-		c = (c - 1) / 2;
-	}
-	heap[c] = i;
-}
-
-static int heap_pop(const struct hours *h, const size_t *at, int *heap, int *nh)
-{
-	int top = heap[0], last = heap[--*nh], c = 0;
+	struct head x = h[c];
 	for (;;) {
 		int l = 2 * c + 1, m = c;
-		uint64_t best = head(h, at, last);
-		if (l < *nh && head(h, at, heap[l]) < best)
-			m = l, best = head(h, at, heap[l]);
-		if (l + 1 < *nh && head(h, at, heap[l + 1]) < best)
+		uint64_t best = x.key;
+		if (l < nh && h[l].key < best)
+			m = l, best = h[l].key;
+		if (l + 1 < nh && h[l + 1].key < best)
 			m = l + 1;
 		if (m == c)
 			break;
-		heap[c] = heap[m];
+		h[c] = h[m];
 		c = m;
 	}
-	heap[c] = last;
-	return top;
+	h[c] = x;
 }
 
 /* A day being rebuilt: its hours as read, then its rows of every mask. */
@@ -148,27 +140,31 @@ int ds_day_build(struct ds_day *d)
 	for (int i = 0; i < h->count; i++)
 		total += h->r[i].n;
 	size_t *at = calloc(k1, sizeof *at);
-	int *heap = malloc(k1 * sizeof *heap), nh = 0;
+	struct head *heap = malloc(k1 * sizeof *heap);
+	int nh = 0;
 	const struct ds_row **same = malloc(k1 * sizeof *same);
 	if (!(d->out = malloc((total + 1) * sizeof *d->out)) || /* (room for all; not zeroed) */
 	    !at || !heap || !same)
 		rc = ds_fail(DS_E_NOMEM, "out of memory");
-	/* a binary heap of the runs by their next key (a sort of all the runs'
-	 * rows would be faster, and take 32 bytes a row more) */
 	for (int i = 0; rc == 0 && i < h->count; i++)
 		if (h->r[i].n)
-			heap_push(h, at, heap, &nh, i);
+			heap[nh++] = (struct head){h->r[i].rows[0].key, i};
+	for (int c = nh / 2; c-- > 0;)
+		heap_down(heap, nh, c);
 	while (rc == 0 && nh > 0) {
-		uint64_t key = head(h, at, heap[0]);
+		uint64_t key = heap[0].key;
 		int k = 0;
 		struct ds_row *o = &d->out[d->nout++];
 		*o = (struct ds_row){.key = key, .enc = (const uint8_t *)(uintptr_t)d->enc.len};
-		while (nh > 0 && head(h, at, heap[0]) == key) {
-			int i = heap_pop(h, at, heap, &nh);
+		while (nh > 0 && heap[0].key == key) {
+			int i = heap[0].run;
 			o->packets += h->r[i].rows[at[i]].packets;
 			same[k++] = &h->r[i].rows[at[i]++];
 			if (at[i] < h->r[i].n)
-				heap_push(h, at, heap, &nh, i);
+				heap[0].key = h->r[i].rows[at[i]].key;
+			else
+				heap[0] = heap[--nh];
+			heap_down(heap, nh, 0);
 		}
 		if (ds_union_encode(same, (size_t)k, &u, &d->enc) < 0)
 			rc = ds_fail(DS_E_STORE, "corrupt sketch on day %d", d->day);
