@@ -49,6 +49,10 @@ struct sq {
 	int staging;              /* in a transaction that commits in steps */
 	size_t unsaved;           /* bytes of segments since the last commit */
 	unsigned steps;           /* commits before the last, for -v */
+	size_t wal_max;           /* past this many bytes of log, a step restarts it */
+	size_t page_bytes;        /* the store's page size */
+	unsigned restarts;        /* ... times it did, for -v */
+	int log_peak;             /* the most frames the log held, for -v */
 	long pause_ms;            /* tests: a pause after each step's commit */
 	int lockfd;               /* the ingest lock, held from begin to commit */
 	struct checkpointer *ck;  /* the thread checkpointing the steps */
@@ -532,6 +536,7 @@ err:
  * stores not in WAL mode, commit once. */
 
 #define STAGE_STEP ((size_t)8 << 20)
+#define WAL_MAX    ((size_t)64 << 20) /* see restart_log */
 
 static int staged_mask(unsigned dims)
 {
@@ -541,8 +546,9 @@ static int staged_mask(unsigned dims)
 struct checkpointer {
 	pthread_t tid;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int kicks, stop;
+	pthread_cond_t cv, idle;
+	int kicks, stop, busy;
+	int log; /* frames in the log at the last checkpoint */
 	sqlite3 *db;
 };
 
@@ -556,14 +562,38 @@ static void *checkpoint_run(void *arg)
 		if (!ck->kicks)
 			break;
 		ck->kicks = 0;
+		ck->busy = 1;
 		pthread_mutex_unlock(&ck->mu);
 		/* the frames committed so far; any failure (busy) leaves them to
 		 * the next step or to the last commit's own checkpoint */
-		sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		int log = -1, done = -1;
+		sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 		pthread_mutex_lock(&ck->mu);
+		ck->busy = 0;
+		if (log >= 0)
+			ck->log = log;
+		pthread_cond_broadcast(&ck->idle);
 	}
 	pthread_mutex_unlock(&ck->mu);
 	return NULL;
+}
+
+/* Frames in the log at the checkpointer's last checkpoint (0: none yet). */
+static int checkpoint_log(struct checkpointer *ck)
+{
+	pthread_mutex_lock(&ck->mu);
+	int log = ck->log;
+	pthread_mutex_unlock(&ck->mu);
+	return log;
+}
+
+/* Wait until the checkpointer has done what it was asked. */
+static void checkpoint_wait(struct checkpointer *ck)
+{
+	pthread_mutex_lock(&ck->mu);
+	while (ck->kicks || ck->busy)
+		pthread_cond_wait(&ck->idle, &ck->mu);
+	pthread_mutex_unlock(&ck->mu);
 }
 
 /* A checkpointer on a connection of its own to s's store, or NULL. */
@@ -574,6 +604,7 @@ static struct checkpointer *checkpoint_start(const struct sq *s)
 		return NULL;
 	pthread_mutex_init(&ck->mu, NULL);
 	pthread_cond_init(&ck->cv, NULL);
+	pthread_cond_init(&ck->idle, NULL);
 	if (sqlite3_open_v2(s->path, &ck->db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
 	    /* (a connection finds the WAL on its first read) */
 	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) ==
@@ -582,6 +613,7 @@ static struct checkpointer *checkpoint_start(const struct sq *s)
 		return ck;
 	pthread_mutex_destroy(&ck->mu);
 	pthread_cond_destroy(&ck->cv);
+	pthread_cond_destroy(&ck->idle);
 	sqlite3_close(ck->db);
 	free(ck);
 	return NULL;
@@ -613,6 +645,7 @@ static void checkpoint_stop(struct sq *s)
 	pthread_join(ck->tid, NULL);
 	pthread_mutex_destroy(&ck->mu);
 	pthread_cond_destroy(&ck->cv);
+	pthread_cond_destroy(&ck->idle);
 	sqlite3_close(ck->db);
 	free(ck);
 	s->ck = NULL;
@@ -633,6 +666,13 @@ static void stage_setup(struct sq *s)
 	 * goes on, where one commit at the end makes everything wait for them) */
 	size_t step = ds_env_size("DARKSCOPE_STAGE_BYTES", STAGE_STEP); /* tests: 0 = never */
 	s->step = s->rowid && s->wal ? step : 0;
+	s->wal_max = ds_env_size("DARKSCOPE_WAL_BYTES", WAL_MAX); /* (tests) */
+	s->page_bytes = 4096;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			s->page_bytes = (size_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
 }
 
 /* Take the ingest lock (waiting for another process's transaction, as
@@ -678,6 +718,35 @@ static void ingest_unlock(struct sq *s)
 		flock(s->lockfd, LOCK_UN);
 }
 
+/* The log is written from its start again only by a transaction that
+ * begins when every frame in it is checkpointed, which a step that begins
+ * right after its commit never does: the checkpointer is still at work on
+ * the frames just committed.  So the log held everything an ingest wrote,
+ * as much again as the store grew (110 MB for the interleaved week), and
+ * deleting it at the end took 0.13 s.  Once the log has passed wal_max, a
+ * step waits for the checkpointer and checkpoints its own frames before it
+ * begins the next: the log starts again (unless a query in another process
+ * still reads from it; a later step tries again). */
+static void restart_log(struct sq *s)
+{
+	int log = -1, done = -1;
+	if (!s->ck)
+		return;
+	int seen = checkpoint_log(s->ck);
+	s->log_peak = seen > s->log_peak ? seen : s->log_peak;
+	if ((size_t)seen * s->page_bytes <= s->wal_max)
+		return;
+	checkpoint_wait(s->ck);
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	s->log_peak = log > s->log_peak ? log : s->log_peak;
+	if (log >= 0 && log == done) {
+		s->restarts++;
+		pthread_mutex_lock(&s->ck->mu);
+		s->ck->log = 0; /* (starts again with the next write) */
+		pthread_mutex_unlock(&s->ck->mu);
+	}
+}
+
 /* Commit what the steps so far wrote, and have it checkpointed meanwhile. */
 static int stage_commit(struct sq *s)
 {
@@ -687,6 +756,8 @@ static int stage_commit(struct sq *s)
 		struct timespec ts = {s->pause_ms / 1000, s->pause_ms % 1000 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
+	if (rc == 0)
+		restart_log(s);
 	if (rc == 0)
 		rc = exec(s, "BEGIN IMMEDIATE");
 	if (rc < 0)
@@ -734,6 +805,8 @@ static int sq_begin(struct ds_store *b)
 	s->staging = s->step > 0;
 	s->unsaved = 0;
 	s->steps = 0;
+	s->restarts = 0;
+	s->log_peak = 0;
 	if (s->staging) /* the steps' frames are checkpointed by the checkpointer */
 		sqlite3_wal_autocheckpoint(s->db, 0);
 	return 0;
@@ -749,7 +822,11 @@ static void stage_end(struct sq *s)
 	checkpoint_stop(s);
 	sqlite3_wal_autocheckpoint(s->db, 1000); /* (SQLite's default) */
 	if (s->steps)
-		DS_INFO("store", "%s: %u commits of segments before the last", s->path, s->steps);
+		DS_INFO("store",
+		        "%s: %u commits of segments before the last; the log started again %u times,"
+		        " at most %d pages (%.1f MB) in it at a step",
+		        s->path, s->steps, s->restarts, s->log_peak,
+		        (double)s->log_peak * (double)s->page_bytes / 1e6);
 }
 
 static int sq_commit(struct ds_store *b)

@@ -108,6 +108,7 @@ segs() { sqlite3 "$1" "select mask, hour, part, rows, packets, hex(data) from se
 "$DS" files --db "$db" --format json | jq -r '.files[].path' > "$TMP/paths"
 DARKSCOPE_STAGE_BYTES=0 xargs -d '\n' "$DS" ingest --db "$TMP/clean.db" --geoip "$GEO" --quiet -j1 < "$TMP/paths"
 same "... the same segments as the same files ingested in one commit each" <(segs "$db") <(segs "$TMP/clean.db")
+
 want=$(tshark_frames "$FIX/eth-le-us.pcap")
 got=$("$DS" files --db "$db" --format json | jq --arg p "$FIX/eth-le-us.pcap" '.files[] | select(.path==$p) | .packets')
 check "files lists what is stored ($got packets, tshark $want)" [ "$("$DS" files --db "$db" --format json | jq '.files | length')" = 3 -a "$got" = "$want" ]
@@ -128,6 +129,35 @@ check "a query during an ingest answers (status $rc) before the ingest ends (sti
   [ $rc -eq 0 -a $running -eq 0 -a $irc -eq 0 ]
 same "... with the store as it was before that ingest" "$TMP/before-big2" "$TMP/during-big2"
 check "... and the ingest is stored after it" [ "$(sqlite3 "$cdb" 'select count(*) from file')" = 4 ]
+
+# the log (the WAL) starts again once it has passed its bound (64 MB; 512 KB
+# here): it held everything an ingest wrote, as much again as the store grew
+walline() { grep -o "started again [0-9]* times, at most [0-9]* pages" <<<"$1"; }
+out=$(DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal.db" \
+  --geoip "$GEO" -v -j1 "$big" 2>&1)
+bounded=$(walline "$out")
+out=$(DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=100000000000 "$DS" ingest \
+  --db "$TMP/wal2.db" --geoip "$GEO" -v -j1 "$big" 2>&1)
+unbounded=$(walline "$out")
+DARKSCOPE_STAGE_BYTES=0 "$DS" ingest --db "$TMP/wal3.db" --geoip "$GEO" --quiet -j1 "$big"
+read -r _ _ nb _ _ _ pb _ <<<"$bounded"
+read -r _ _ nu _ _ _ pu _ <<<"$unbounded"
+check "a log past its bound starts again ($bounded; without the bound: $unbounded)" \
+  [ "${nb:-0}" -ge 2 -a "${nu:-1}" = 0 -a $(( ${pb:-999} * 4 )) -lt "${pu:-0}" ]
+same "... and the store holds the same segments as one commit" <(segs "$TMP/wal.db") <(segs "$TMP/wal3.db")
+# a query in another process that holds the store as it was keeps the log
+# from starting again: the ingest goes on, the log grows
+(echo "begin; select count(*) from segment;"; sleep 4; echo "commit;") | sqlite3 "$TMP/wal3.db" >/dev/null &
+rpid=$!
+sleep 0.3
+out=$(DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal3.db" \
+  --geoip "$GEO" -v -j1 "$big2" 2>&1); rc=$?
+kill -0 $rpid 2>/dev/null; reading=$?
+wait $rpid
+check "with a reader holding the store ($reading: still reading), the log does not start again ($(walline "$out"), status $rc)" \
+  eval '[ $rc -eq 0 -a $reading -eq 0 ] && grep -q "started again 0 times" <<<"$out"'
+DARKSCOPE_STAGE_BYTES=0 "$DS" ingest --db "$TMP/wal.db" --geoip "$GEO" --quiet -j1 "$big2"
+same "... and the store is what it would be without it" <(segs "$TMP/wal.db") <(segs "$TMP/wal3.db")
 
 # every day is rolled up once, however many readers wrote to it (a reader's
 # last hours were still queued when it said it was done: a day built then was
