@@ -823,9 +823,8 @@ static void stage_end(struct sq *s)
 	sqlite3_wal_autocheckpoint(s->db, 1000); /* (SQLite's default) */
 	if (s->steps)
 		DS_INFO("store",
-		        "%s: %u commits of segments before the last; the log started again %u "
-		        "times,"
-		        " at most %d pages (%.1f MB) in it at a step",
+		        "%s: %u commits of segments before the last; the log started again"
+		        " %u times, at most %d pages (%.1f MB) in it at a step",
 		        s->path, s->steps, s->restarts, s->log_peak,
 		        (double)s->log_peak * (double)s->page_bytes / 1e6);
 }
