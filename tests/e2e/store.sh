@@ -158,6 +158,20 @@ check "with a reader holding the store ($reading: still reading), the log does n
   eval '[ $rc -eq 0 -a $reading -eq 0 ] && grep -q "started again 0 times" <<<"$out"'
 DARKSCOPE_STAGE_BYTES=0 "$DS" ingest --db "$TMP/wal.db" --geoip "$GEO" --quiet -j1 "$big2"
 same "... and the store is what it would be without it" <(segs "$TMP/wal.db") <(segs "$TMP/wal3.db")
+# an ingest with its log so bounded, killed: the store is as it was
+big3=$TMP/big3.pcap
+"$DS" synth --geoip "$GEO" --from 2014-11-20 --to 2014-11-22 --rate 2000000 --seed 21 --out "$big3" --quiet
+sqlite3 "$TMP/wal.db" "vacuum into '$TMP/wal4.db'"
+state "$TMP/wal4.db" > "$TMP/s-wal4"
+DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal4.db" --geoip "$GEO" \
+  --quiet -j1 "$big3" & pid=$!
+for _ in $(seq 200); do [ "$(unseen "$TMP/wal4.db" 2>/dev/null || echo 0)" -gt 40 ] && break; sleep 0.05; done
+left=$(unseen "$TMP/wal4.db")
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
+state "$TMP/wal4.db" > "$TMP/s-wal4b"
+check "an ingest with a bounded log killed (status $rc) after $left rows committed in steps" \
+  [ $rc -eq 137 -a "$left" -gt 40 ]
+same "... leaves the store as it was" "$TMP/s-wal4" "$TMP/s-wal4b"
 
 # every day is rolled up once, however many readers wrote to it (a reader's
 # last hours were still queued when it said it was done: a day built then was
