@@ -147,12 +147,17 @@ check "a log past its bound starts again ($bounded; without the bound: $unbounde
 same "... and the store holds the same segments as one commit" <(segs "$TMP/wal.db") <(segs "$TMP/wal3.db")
 # a query in another process that holds the store as it was keeps the log
 # from starting again: the ingest goes on, the log grows
-(echo "begin; select count(*) from segment;"; sleep 4; echo "commit;") | sqlite3 "$TMP/wal3.db" >/dev/null &
-rpid=$!
-sleep 0.3
+# (it holds its transaction until told, however slow the build)
+mkfifo "$TMP/rfifo"
+sqlite3 "$TMP/wal3.db" < "$TMP/rfifo" > "$TMP/rout" & rpid=$!
+exec 7> "$TMP/rfifo"
+echo "begin; select count(*) from segment;" >&7
+for _ in $(seq 100); do [ -s "$TMP/rout" ] && break; sleep 0.05; done
 out=$(DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal3.db" \
   --geoip "$GEO" -v -j1 "$big2" 2>&1); rc=$?
 kill -0 $rpid 2>/dev/null; reading=$?
+echo "commit;" >&7
+exec 7>&-
 wait $rpid
 check "with a reader holding the store ($reading: still reading), the log does not start again ($(walline "$out"), status $rc)" \
   eval '[ $rc -eq 0 -a $reading -eq 0 ] && grep -q "started again 0 times" <<<"$out"'
@@ -165,12 +170,12 @@ sqlite3 "$TMP/wal.db" "vacuum into '$TMP/wal4.db'"
 state "$TMP/wal4.db" > "$TMP/s-wal4"
 DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal4.db" --geoip "$GEO" \
   --quiet -j1 "$big3" & pid=$!
-for _ in $(seq 200); do [ "$(unseen "$TMP/wal4.db" 2>/dev/null || echo 0)" -gt 40 ] && break; sleep 0.05; done
+for _ in $(seq 200); do [ "$(unseen "$TMP/wal4.db" 2>/dev/null || echo 0)" -gt 10 ] && break; sleep 0.05; done
 left=$(unseen "$TMP/wal4.db")
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
 state "$TMP/wal4.db" > "$TMP/s-wal4b"
 check "an ingest with a bounded log killed (status $rc) after $left rows committed in steps" \
-  [ $rc -eq 137 -a "$left" -gt 40 ]
+  [ $rc -eq 137 -a "$left" -gt 10 ]
 same "... leaves the store as it was" "$TMP/s-wal4" "$TMP/s-wal4b"
 
 # every day is rolled up once, however many readers wrote to it (a reader's
