@@ -50,9 +50,9 @@ struct sq {
 	size_t unsaved;           /* bytes of segments since the last commit */
 	unsigned steps;           /* commits before the last, for -v */
 	size_t wal_max;           /* past this many bytes of log, a step restarts it */
-	size_t page_bytes;        /* the store's page size */
 	unsigned restarts;        /* ... times it did, for -v */
 	int log_peak;             /* the most frames the log held, for -v */
+	size_t page_bytes;        /* the store's page size */
 	long pause_ms;            /* tests: a pause after each step's commit */
 	int lockfd;               /* the ingest lock, held from begin to commit */
 	struct checkpointer *ck;  /* the thread checkpointing the steps */
@@ -722,8 +722,9 @@ static void ingest_unlock(struct sq *s)
  * begins when every frame in it is checkpointed, which a step that begins
  * right after its commit never does: the checkpointer is still at work on
  * the frames just committed.  So the log held everything an ingest wrote,
- * as much again as the store grew (110 MB for the interleaved week), and
- * deleting it at the end took 0.13 s.  Once the log has passed wal_max, a
+ * as much again as the store grew (110 MB for the interleaved week, whose
+ * deletion at the end took 0.13 s; 1 GB beside a store that grew by 1 GB).
+ * Once the log has passed wal_max, a
  * step waits for the checkpointer and checkpoints its own frames before it
  * begins the next: the log starts again (unless a query in another process
  * still reads from it; a later step tries again). */
