@@ -724,10 +724,10 @@ static void ingest_unlock(struct sq *s)
  * the frames just committed.  So the log held everything an ingest wrote,
  * as much again as the store grew (110 MB for the interleaved week, whose
  * deletion at the end took 0.13 s; 1 GB beside a store that grew by 1 GB).
- * Once the log has passed wal_max, a
- * step waits for the checkpointer and checkpoints its own frames before it
- * begins the next: the log starts again (unless a query in another process
- * still reads from it; a later step tries again). */
+ * Once the log has passed wal_max, a step waits for the checkpointer and
+ * checkpoints its own frames before it begins the next: the log starts
+ * again (unless a query in another process still reads from it; a later
+ * step tries again). */
 static void restart_log(struct sq *s)
 {
 	int log = -1, done = -1;
