@@ -168,8 +168,9 @@ big3=$TMP/big3.pcap
 "$DS" synth --geoip "$GEO" --from 2014-11-20 --to 2014-11-22 --rate 2000000 --seed 21 --out "$big3" --quiet
 sqlite3 "$TMP/wal.db" "vacuum into '$TMP/wal4.db'"
 state "$TMP/wal4.db" > "$TMP/s-wal4"
-DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal4.db" --geoip "$GEO" \
-  --quiet -j1 "$big3" & pid=$!
+# (a pause after each step: killed half way, however fast the machine)
+DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 DARKSCOPE_STAGE_PAUSE_MS=20 \
+  "$DS" ingest --db "$TMP/wal4.db" --geoip "$GEO" --quiet -j1 "$big3" & pid=$!
 for _ in $(seq 200); do [ "$(unseen "$TMP/wal4.db" 2>/dev/null || echo 0)" -gt 10 ] && break; sleep 0.05; done
 left=$(unseen "$TMP/wal4.db")
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rc=$?
