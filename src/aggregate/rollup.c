@@ -286,12 +286,13 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 	}
 	size_t total = 0;
 	int dense = 0;
+	struct hashes its[UNION_RUNS]; /* the first rows' streams, opened once */
 	for (size_t i = 0; i < k; i++) {
-		struct hashes it;
-		if (hashes_open(&it, rows[i]) < 0)
+		struct hashes one, *it = i < UNION_RUNS ? &its[i] : &one;
+		if (hashes_open(it, rows[i]) < 0)
 			return ds_fail(DS_E_STORE, "corrupt sketch");
-		dense |= it.reg != NULL;
-		total += hashes_count(&it);
+		dense |= it->reg != NULL;
+		total += hashes_count(it);
 	}
 	if (!u->reg && !(u->reg = malloc(NREG)))
 		return ds_fail(DS_E_NOMEM, "out of memory");
@@ -326,12 +327,13 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 		int runs = k > 0 && k <= UNION_RUNS;
 		size_t m = 0, at[UNION_RUNS + 1];
 		for (size_t i = 0; i < k; i++) {
-			struct hashes it;
-			hashes_open(&it, rows[i]);
+			struct hashes one, *it = &its[i];
+			if (i >= UNION_RUNS)
+				hashes_open(it = &one, rows[i]);
 			runs &= rows[i]->enc != NULL;
 			if (i <= UNION_RUNS)
 				at[i] = m;
-			long got = gather(&it, u->hs + m);
+			long got = gather(it, u->hs + m);
 			if (got < 0)
 				return ds_fail(DS_E_STORE, "corrupt sketch");
 			m += (size_t)got;
