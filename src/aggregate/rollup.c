@@ -327,9 +327,9 @@ int ds_union_encode(const struct ds_row *const *rows, size_t k, struct ds_union 
 		int runs = k > 0 && k <= UNION_RUNS;
 		size_t m = 0, at[UNION_RUNS + 1];
 		for (size_t i = 0; i < k; i++) {
-			struct hashes one, *it = &its[i];
-			if (i >= UNION_RUNS)
-				hashes_open(it = &one, rows[i]);
+			struct hashes one, *it = i < UNION_RUNS ? &its[i] : &one;
+			if (it == &one)
+				hashes_open(it, rows[i]);
 			runs &= rows[i]->enc != NULL;
 			if (i <= UNION_RUNS)
 				at[i] = m;
