@@ -133,13 +133,16 @@ check "... and the ingest is stored after it" [ "$(sqlite3 "$cdb" 'select count(
 # the log (the WAL) starts again once it has passed its bound (64 MB; 512 KB
 # here): it held everything an ingest wrote, as much again as the store grew
 walline() { grep -o "started again [0-9]* times, at most [0-9]* pages" <<<"$1"; }
+walA=$TMP/walA.pcap walB=$TMP/walB.pcap
+"$DS" synth --geoip "$GEO" --from 2014-11-20 --to 2014-11-21 --rate 500000 --seed 21 --out "$walA" --quiet
+"$DS" synth --geoip "$GEO" --from 2014-11-22 --to 2014-11-23 --rate 500000 --seed 22 --out "$walB" --quiet
 out=$(DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal.db" \
-  --geoip "$GEO" -v -j1 "$big" 2>&1)
+  --geoip "$GEO" -v -j1 "$walA" 2>&1)
 bounded=$(walline "$out")
 out=$(DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=100000000000 "$DS" ingest \
-  --db "$TMP/wal2.db" --geoip "$GEO" -v -j1 "$big" 2>&1)
+  --db "$TMP/wal2.db" --geoip "$GEO" -v -j1 "$walA" 2>&1)
 unbounded=$(walline "$out")
-DARKSCOPE_STAGE_BYTES=0 "$DS" ingest --db "$TMP/wal3.db" --geoip "$GEO" --quiet -j1 "$big"
+DARKSCOPE_STAGE_BYTES=0 "$DS" ingest --db "$TMP/wal3.db" --geoip "$GEO" --quiet -j1 "$walA"
 read -r _ _ nb _ _ _ pb _ <<<"$bounded"
 read -r _ _ nu _ _ _ pu _ <<<"$unbounded"
 check "a log past its bound starts again ($bounded; without the bound: $unbounded)" \
@@ -154,18 +157,18 @@ exec 7> "$TMP/rfifo"
 echo "begin; select count(*) from segment;" >&7
 for _ in $(seq 100); do [ -s "$TMP/rout" ] && break; sleep 0.05; done
 out=$(DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal3.db" \
-  --geoip "$GEO" -v -j1 "$big2" 2>&1); rc=$?
+  --geoip "$GEO" -v -j1 "$walB" 2>&1); rc=$?
 kill -0 $rpid 2>/dev/null; reading=$?
 echo "commit;" >&7
 exec 7>&-
 wait $rpid
 check "with a reader holding the store ($reading: still reading), the log does not start again ($(walline "$out"), status $rc)" \
   eval '[ $rc -eq 0 -a $reading -eq 0 ] && grep -q "started again 0 times" <<<"$out"'
-DARKSCOPE_STAGE_BYTES=0 "$DS" ingest --db "$TMP/wal.db" --geoip "$GEO" --quiet -j1 "$big2"
+DARKSCOPE_STAGE_BYTES=0 "$DS" ingest --db "$TMP/wal.db" --geoip "$GEO" --quiet -j1 "$walB"
 same "... and the store is what it would be without it" <(segs "$TMP/wal.db") <(segs "$TMP/wal3.db")
 # an ingest with its log so bounded, killed: the store is as it was
 big3=$TMP/big3.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-20 --to 2014-11-22 --rate 2000000 --seed 21 --out "$big3" --quiet
+"$DS" synth --geoip "$GEO" --from 2014-11-24 --to 2014-11-24 --rate 2000000 --seed 23 --out "$big3" --quiet
 sqlite3 "$TMP/wal.db" "vacuum into '$TMP/wal4.db'"
 state "$TMP/wal4.db" > "$TMP/s-wal4"
 # (a pause after each step: killed half way, however fast the machine)
