@@ -667,12 +667,8 @@ static void stage_setup(struct sq *s)
 	size_t step = ds_env_size("DARKSCOPE_STAGE_BYTES", STAGE_STEP); /* tests: 0 = never */
 	s->step = s->rowid && s->wal ? step : 0;
 	s->wal_max = ds_env_size("DARKSCOPE_WAL_BYTES", WAL_MAX); /* (tests) */
-	s->page_bytes = 4096;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			s->page_bytes = (size_t)sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
+	int page = count(s, "PRAGMA page_size");
+	s->page_bytes = page > 0 ? (size_t)page : 4096;
 }
 
 /* Take the ingest lock (waiting for another process's transaction, as
@@ -757,10 +753,10 @@ static int stage_commit(struct sq *s)
 		struct timespec ts = {s->pause_ms / 1000, s->pause_ms % 1000 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		restart_log(s);
-	if (rc == 0)
 		rc = exec(s, "BEGIN IMMEDIATE");
+	}
 	if (rc < 0)
 		return rc;
 	s->steps++;
