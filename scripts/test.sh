@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
 total_pass=0; total_fail=0; total_skip=0
 run() { # name, make args...
-  local name=$1; shift
+  local name=$1 t0=$SECONDS; shift
   echo "=== $name"
   make "$@" -j"$(nproc)" all units >/dev/null || { echo "build failed: $name"; total_fail=$((total_fail+1)); return; }
   local out; out=$(mktemp)
@@ -18,6 +18,7 @@ run() { # name, make args...
   set -- $line
   total_pass=$((total_pass+$1)); total_fail=$((total_fail+$3))
   [ "${5:-}" != "" ] && total_skip=$((total_skip+$5))
+  echo "=== $name: $((SECONDS-t0)) s"
 }
 echo "=== style"
 if clang-format --dry-run --Werror $(git ls-files '*.c' '*.h' 2>/dev/null || find src include tests bench -name '*.[ch]') 2>/dev/null; then
@@ -33,7 +34,7 @@ E2E=0 run clang CC=clang B=build-clang OPT="-O2 -g"
 run "asan+ubsan" CC=clang SAN=1
 
 # ThreadSanitizer over the tests that run files in parallel
-echo "=== tsan"
+echo "=== tsan"; t0=$SECONDS
 if make CC=clang B=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread \
      -j"$(nproc)" all units >/dev/null 2>&1; then
   out=$(B=build-tsan DS="$PWD/build-tsan/darkscope" ROOT="$PWD" \
@@ -44,9 +45,10 @@ if make CC=clang B=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=
 else
   echo "not ok - tsan build failed"; total_fail=$((total_fail+1))
 fi
+echo "=== tsan: $((SECONDS-t0)) s"
 # libFuzzer targets (capture files, configurations, stored segments) over
 # their seeds and a fixed number of mutations
-echo "=== fuzz"
+echo "=== fuzz"; t0=$SECONDS
 if make FUZZ=1 -j"$(nproc)" fuzz >/dev/null 2>&1; then
   out=$(tests/fuzz/run.sh 2>&1)
   echo "$out"
@@ -55,5 +57,6 @@ if make FUZZ=1 -j"$(nproc)" fuzz >/dev/null 2>&1; then
 else
   echo "not ok - fuzz build failed (make FUZZ=1 fuzz)"; total_fail=$((total_fail+1))
 fi
+echo "=== fuzz: $((SECONDS-t0)) s"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -42,8 +42,10 @@ count() { # reads test output lines
 for t in "$B"/tests/test_*; do
   [ -x "$t" ] || continue
   echo "# unit: $(basename "$t")"
+  t0=$SECONDS
   count < <("$t" 2>&1; echo "exit $?")
   sanitized "$(basename "$t")"
+  echo "# unit: $(basename "$t"): $((SECONDS-t0)) s"
 done
 # E2E=0: the unit tests only (scripts/test.sh: a build whose end-to-end run
 # another build of the same compiler covers)
@@ -51,8 +53,10 @@ for t in tests/e2e/*.sh; do
   [ "$(basename "$t")" = lib.sh ] && continue
   [ "${E2E:-1}" = 0 ] && { echo "# e2e: not run for this build (E2E=0)"; break; }
   echo "# e2e: $(basename "$t")"
+  t0=$SECONDS
   count < <(timeout 900 bash "$t" 2>&1 || echo "not ok - $(basename "$t") exited with status $?")
   sanitized "$(basename "$t")"
+  echo "# e2e: $(basename "$t"): $((SECONDS-t0)) s"
 done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
