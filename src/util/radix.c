@@ -1,5 +1,8 @@
 /* radix.c - byte-wise LSD radix sorts, one body for every element type.
- * Passes whose byte is the same in every key are skipped. */
+ * Passes whose byte is the same in every key are skipped.  Few 32-bit keys
+ * (hashes: uniform) are spread over buckets by their top bits instead, then
+ * put in order by insertion: four passes over 256 counts each cost more than
+ * the sort itself below a few hundred keys. */
 #include "darkscope/radix.h"
 
 #include <string.h>
@@ -48,6 +51,40 @@ DS__RADIX(sort_kv, struct ds_kv, KV_KEY, 8)
 DS__RADIX(sort_u64, uint64_t, SELF_KEY, 8)
 DS__RADIX(sort_u32, uint32_t, SELF_KEY, 4)
 
+/* Insertion sort of a[0..n): fast when few, or when nearly in order. */
+static void insertion32(uint32_t *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint32_t v = a[i];
+		size_t j = i;
+		for (; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
+#define BUCKET_N 512 /* 32-bit keys up to this many: buckets, then insertion */
+
+/* Spread a[0..n) (1 < n <= BUCKET_N) over at least n buckets by their top
+ * bits into tmp, then back into a in order by insertion: uniform keys meet
+ * few others in their bucket, so the insertion moves each a step or two
+ * (and any keys at all are sorted, only more slowly). */
+static void bucket32(uint32_t *a, uint32_t *tmp, size_t n)
+{
+	uint16_t cnt[BUCKET_N + 1];
+	int b = 64 - __builtin_clzll((unsigned long long)n - 1); /* 2^b >= n */
+	size_t nb = (size_t)1 << b;
+	memset(cnt, 0, (nb + 1) * sizeof cnt[0]);
+	for (size_t i = 0; i < n; i++)
+		cnt[(a[i] >> (32 - b)) + 1]++;
+	for (size_t v = 1; v <= nb; v++)
+		cnt[v] = (uint16_t)(cnt[v] + cnt[v - 1]);
+	for (size_t i = 0; i < n; i++)
+		tmp[cnt[a[i] >> (32 - b)]++] = a[i];
+	memcpy(a, tmp, n * sizeof *a);
+	insertion32(a, n);
+}
+
 void ds_radix_sort(struct ds_kv *a, struct ds_kv *tmp, size_t n)
 {
 	if (n > 1)
@@ -62,15 +99,10 @@ void ds_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n)
 
 void ds_radix_sort32(uint32_t *a, uint32_t *tmp, size_t n)
 {
-	if (n >= 32) {
+	if (n > BUCKET_N)
 		sort_u32(a, tmp, n);
-		return;
-	}
-	for (size_t i = 1; i < n; i++) { /* few: insertion sort */
-		uint32_t v = a[i];
-		size_t j = i;
-		for (; j > 0 && a[j - 1] > v; j--)
-			a[j] = a[j - 1];
-		a[j] = v;
-	}
+	else if (n >= 32)
+		bucket32(a, tmp, n);
+	else
+		insertion32(a, n);
 }

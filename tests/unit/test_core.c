@@ -455,23 +455,70 @@ TEST(sketch_merge_and_encoding_round_trip)
 	ds_sketch_free(&d);
 }
 
+/* (key, position) in order: a stable sort's order, to compare with */
+static int by_key_then_val(const void *x, const void *y)
+{
+	const struct ds_kv *a = x, *b = y;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->val < b->val ? -1 : a->val > b->val;
+}
+static int by_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return a < b ? -1 : a > b;
+}
+
 TEST(radix_sort_orders_like_a_comparison_sort)
 {
-	enum { N = 5000 };
-	static struct ds_kv a[N], tmp[N];
-	static uint32_t v[N], t32[N];
-	for (uint64_t i = 0; i < N; i++) {
-		a[i] = (struct ds_kv){(uint64_t)mix32(i) << 20 ^ mix32(i + 99), i};
-		v[i] = mix32(i * 3);
+	enum { N = 70000 };
+	static struct ds_kv a[N], tmp[N], want[N];
+	static uint32_t v[N], t32[N], w32[N];
+	/* keys that differ in every byte or few, in bit 63, in few values
+	 * (ties: stability), or not at all; sizes about every threshold */
+	const uint64_t masks[] = {~0ull,
+	                          0x1fffffffffffffull,
+	                          0x00e0001ffffffull ^ 0x3000000ull,
+	                          0x5555555555555555ull,
+	                          0x8000000000000001ull,
+	                          0x0f0f0f0f0f0f0f0full,
+	                          0x8421084210842108ull,
+	                          0x3ull << 40,
+	                          0};
+	const size_t sizes[] = {2, 3, 31, 32, 33, 100, 511, 512, 513, 4095, 4096, 5000, N};
+	for (size_t mi = 0; mi < sizeof masks / sizeof *masks; mi++)
+		for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+			size_t n = sizes[si];
+			uint64_t m = masks[mi];
+			for (uint64_t i = 0; i < n; i++) {
+				uint64_t r = (uint64_t)mix32(i + 1000 * mi + 7 * si) << 32 |
+				             mix32(i * 3 + mi);
+				a[i] = want[i] = (struct ds_kv){(r & m) | 0x40ull, i};
+				if (mi == 7 && i % 5 == 0)
+					a[i].key = want[i].key = 0x40; /* many ties */
+			}
+			qsort(want, n, sizeof *want, by_key_then_val);
+			ds_radix_sort(a, tmp, n);
+			if (memcmp(a, want, n * sizeof *a) != 0)
+				UNIT_FAIL("mask %zu, %zu keys: not in order", mi, n);
+		}
+	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+		size_t n = sizes[si];
+		for (uint64_t i = 0; i < n; i++) /* hashes, some repeated, some small */
+			v[i] = w32[i] =
+			        i % 7 == 0 ? (uint32_t)i : mix32(i * 3 + si) | (i % 11 == 0);
+		qsort(w32, n, sizeof *w32, by_u32);
+		ds_radix_sort32(v, t32, n);
+		if (memcmp(v, w32, n * sizeof *v) != 0)
+			UNIT_FAIL("%zu hashes: not in order", n);
 	}
-	a[7].key = a[8].key; /* a tie: stability keeps 7 before 8 */
-	ds_radix_sort(a, tmp, N);
-	ds_radix_sort32(v, t32, N);
-	for (int i = 1; i < N; i++) {
-		CHECK(a[i - 1].key <= a[i].key);
-		CHECK(v[i - 1] <= v[i]);
-		if (a[i - 1].key == a[i].key)
-			CHECK(a[i - 1].val < a[i].val);
+	for (size_t n = 0; n < 600; n++) { /* every size of the small sorts */
+		for (uint64_t i = 0; i < n; i++)
+			v[i] = w32[i] = mix32(i + 31 * n) >> (n % 3 == 0 ? 20 : 0);
+		qsort(w32, n, sizeof *w32, by_u32);
+		ds_radix_sort32(v, t32, n);
+		if (memcmp(v, w32, n * sizeof *v) != 0)
+			UNIT_FAIL("%zu hashes: not in order", n);
 	}
 }
 
