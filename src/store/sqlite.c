@@ -781,12 +781,20 @@ static int sq_step(struct ds_store *b)
 	return s->staging && s->unsaved ? stage_commit(s) : 0;
 }
 
+/* An ingest reads the store without the map queries use: once the log
+ * starts again, the hours it merges into and the days it rebuilds come from
+ * the store file rather than the log, and every page read through the map
+ * stayed in the process's resident size (2.6 million keys in one hour
+ * peaked at 236-256 MB, against 209 MB read through SQLite's 8 MB cache). */
 static int sq_begin(struct ds_store *b)
 {
 	struct sq *s = (struct sq *)b;
+	int rc = exec(s, "PRAGMA mmap_size=0");
+	if (rc < 0)
+		return rc;
 	writes_wait(s);
 	int locked = s->rowid && s->wal && ingest_lock(s);
-	int rc = exec(s, "BEGIN IMMEDIATE");
+	rc = exec(s, "BEGIN IMMEDIATE");
 	writes_done(s);
 	if (rc == 0 && locked) /* rows an ingest that was killed left */
 		rc = exec(s, unstage);

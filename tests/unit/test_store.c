@@ -9,6 +9,7 @@
 #include "pipeline/writer.h"
 #include "store/segment.h"
 
+#include <limits.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -885,6 +886,55 @@ TEST(sqlite_store_step_commits_what_was_written_unseen)
 	w->ops->close(w);
 	q->ops->close(q);
 	ds_rows_free(rows, 20);
+}
+
+/* 1 when this process maps the file at path (a line of /proc/self/maps ends
+ * with its name), 0 when not, -1 when that cannot be told. */
+static int mapped(const char *path)
+{
+	char real[PATH_MAX], line[PATH_MAX + 128];
+	FILE *f = realpath(path, real) ? fopen("/proc/self/maps", "r") : NULL;
+	if (!f)
+		return -1;
+	size_t n = strlen(real);
+	int found = 0;
+	while (fgets(line, sizeof line, f)) {
+		size_t l = strcspn(line, "\n");
+		found |= l > n && line[l - n - 1] == ' ' && memcmp(line + l - n, real, n) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Queries read the store through a map of it; an ingest does not.  Once its
+ * log has started again, the hours an ingest merges into and the days it
+ * rebuilds are read from the store file, and every page read through the
+ * map stayed in its resident size (2.6 million keys in an hour peaked at
+ * 236-256 MB, against 209 MB without the map). */
+TEST(sqlite_ingest_reads_the_store_unmapped)
+{
+	const char *path = unit_tmp(".db");
+	struct ds_store *st;
+	struct ds_row *rows = make_rows(50);
+	struct emitted e = {.sorted = 1};
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 50), ==, 0);
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	st->ops->close(st); /* (the last connection: its log copied into the file) */
+	CHECK_INT(ds_store_open(&st, path), ==, 0);
+	CHECK_INT(st->ops->scan(st, DS_DIM_ALL, 0, 1000, 1, record, &e), ==, 0);
+	CHECK_INT(mapped(path), ==, 1); /* a query */
+	CHECK_INT(st->ops->begin(st), ==, 0);
+	CHECK_INT(st->ops->put(st, 100, DS_DIM_ALL, rows, 50), ==, 0); /* merged: read */
+	CHECK_INT(mapped(path), ==, 0);
+	CHECK_INT(st->ops->commit(st), ==, 0);
+	CHECK_INT(st->ops->scan(st, DS_DIM_ALL, 0, 1000, 1, record, &e), ==, 0);
+	CHECK_INT(e.n, ==, 2);
+	CHECK_INT(e.packets[1], ==, 2 * 50 * 51 / 2);
+	st->ops->close(st);
+	ds_rows_free(rows, 50);
+	unlink(path);
 }
 
 /* A day is stored in parts: part 0 replaces all the day's parts of its mask,
