@@ -71,7 +71,7 @@ check "--partial: the file is marked partial" [ "$(sqlite3 "$TMP/p.db" 'select p
 # split among readers (a capture of 2000 records cut in its last), the cut
 # part fails the split: the file is read again whole, with the same count and
 # the same report as one reader gives
-"$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-01 --rate 2000 --out "$TMP/s.pcap" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-01 --rate 2000 --out "$TMP/s.pcap" --quiet
 size=$(stat -c %s "$TMP/s.pcap"); head -c $((size - 7)) "$TMP/s.pcap" > "$TMP/s-cut.pcap"
 want=$(( $(tshark_frames "$TMP/s.pcap") - 1 ))
 "$DS" ingest --db "$TMP/pw.db" --partial -j1 "$TMP/s-cut.pcap" >/dev/null 2>"$TMP/pwerr"
@@ -165,7 +165,7 @@ fi
 fdb=$TMP/fail.db; rm -f "$fdb"*
 "$DS" ingest --db "$fdb" --quiet "$FIX/sll.pcap"
 sqlite3 "$fdb" "CREATE TRIGGER boom BEFORE INSERT ON segment WHEN NEW.hour > 0 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"
-"$DS" synth --from 2014-11-01 --to 2014-11-02 --rate 20000 --out "$TMP/many-hours.pcap" --quiet \
+"$SYNTH" synth --from 2014-11-01 --to 2014-11-02 --rate 20000 --out "$TMP/many-hours.pcap" --quiet \
   --geoip "$GEO" 2>/dev/null || cp "$FIX/multi.pcapng" "$TMP/many-hours.pcap"
 for j in 1 2; do
   "$DS" ingest --db "$fdb" --quiet -j$j "$TMP/many-hours.pcap" "$FIX/raw.pcap" 2>"$TMP/ferr"; rc=$?

@@ -7,6 +7,10 @@ trap 'rm -rf "$TMP"' EXIT
 SHARED=${SHARED:-$ROOT/../shared}
 REAL=$SHARED/data/real
 GEO=$ROOT/var/geo/country.mmdb
+# the darkscope that writes the scripts' input captures: scripts/test.sh has
+# the sanitizer runs take the gcc build's, since what they test is what reads
+# them (synth.sh tests synth itself, with $DS)
+SYNTH=${SYNTH:-$DS}
 FIX=$TMP/fixtures
 
 ok() { echo "ok - $*"; }

@@ -5,7 +5,7 @@ fixtures
 [ -f "$GEO" ] || { notok "geo database missing (run scripts/setup.sh)"; exit 0; }
 db=$TMP/q.db
 cap=$TMP/two-quarters.pcap
-"$DS" synth --preset reference --geoip "$GEO" --rate 3000 --seed 3 --out "$cap" --write-config "$TMP/q.conf" --quiet
+"$SYNTH" synth --preset reference --geoip "$GEO" --rate 3000 --seed 3 --out "$cap" --write-config "$TMP/q.conf" --quiet
 "$DS" ingest --db "$db" --geoip "$GEO" -c "$TMP/q.conf" --quiet "$cap"
 q() { "$DS" "$@" --db "$db" -c "$TMP/q.conf"; }
 jqtrue() { jq -e "$@" >/dev/null; }

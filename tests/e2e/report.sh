@@ -3,7 +3,7 @@
 # headless Chromium (no overflow, no console errors).
 . "$(dirname "$0")/lib.sh"
 [ -f "$GEO" ] || { notok "geo database missing (run scripts/setup.sh)"; exit 0; }
-"$DS" synth --geoip "$GEO" --quiet --preset reference --seed 1 --rate 20000 --out "$TMP/ref.pcap" \
+"$SYNTH" synth --geoip "$GEO" --quiet --preset reference --seed 1 --rate 20000 --out "$TMP/ref.pcap" \
   --write-config "$TMP/ref.conf"
 sed -i "s#^db = .*#db = $TMP/ref.db#" "$TMP/ref.conf"
 "$DS" ingest -c "$TMP/ref.conf" --quiet "$TMP/ref.pcap"
@@ -22,14 +22,14 @@ check "every event has the documented fields" jqe '.events | all(has("id") and h
 "$DS" events -c "$TMP/ref.conf" --quarter 2014Q4 --format csv > "$TMP/ev.csv"
 check "events as CSV: a header and one line per event" [ "$(wc -l < "$TMP/ev.csv")" = "$(( $(jq '.events | length' "$TMP/ev.json") + 1 ))" ]
 # a quiet quarter: the same traffic without the phenomena
-"$DS" synth --geoip "$GEO" --quiet --from 2014-09-01 --to 2014-12-31 --seed 1 --rate 20000 --out "$TMP/q.pcap" --write-config "$TMP/q.conf"
+"$SYNTH" synth --geoip "$GEO" --quiet --from 2014-09-01 --to 2014-12-31 --seed 1 --rate 20000 --out "$TMP/q.pcap" --write-config "$TMP/q.conf"
 sed -i "s#^db = .*#db = $TMP/q.db#" "$TMP/q.conf"
 "$DS" ingest -c "$TMP/q.conf" --quiet "$TMP/q.pcap"
 check "a quiet quarter yields no events" [ "$("$DS" events -c "$TMP/q.conf" --quarter 2014Q4 --format json | jq '.events | length')" = 0 ]
 # a rise needs new sources unless its packets alone are overwhelming: two
 # busy scanners (3306, z between 6 and 12), a 3,000-source campaign (5900),
 # two scanners far above the noise (6379, z over 12)
-"$DS" synth --geoip "$GEO" --quiet --from 2014-09-01 --to 2014-12-31 --seed 1 --rate 20000 --out "$TMP/s.pcap" --write-config "$TMP/s.conf" \
+"$SYNTH" synth --geoip "$GEO" --quiet --from 2014-09-01 --to 2014-12-31 --seed 1 --rate 20000 --out "$TMP/s.pcap" --write-config "$TMP/s.conf" \
   -e surge:port=3306/tcp,start=2014-11-12,days=2,share=0.015,sources=2 \
   -e surge:port=5900/tcp,start=2014-12-03,days=2,share=0.02 \
   -e surge:port=6379/tcp,start=2014-10-20,days=2,share=0.05,sources=2
@@ -45,7 +45,7 @@ check "source_threshold = 0 reports the two scanners' rise too ($k)" \
   sh -c "echo '$k' | grep -q '3306/tcp@2014-11-12'"
 # one campaign on two unrelated ports (the same new sources) is one finding;
 # two other surges at the same time, from other sources, stay apart
-"$DS" synth --geoip "$GEO" --quiet --from 2014-09-01 --to 2014-12-31 --seed 3 --rate 20000 --out "$TMP/g.pcap" --write-config "$TMP/g.conf" \
+"$SYNTH" synth --geoip "$GEO" --quiet --from 2014-09-01 --to 2014-12-31 --seed 3 --rate 20000 --out "$TMP/g.pcap" --write-config "$TMP/g.conf" \
   -e surge:port=2323/tcp+5555/tcp,start=2014-11-12,days=4,share=0.08 \
   -e surge:port=5900/tcp,start=2014-11-13,days=4,share=0.06 \
   -e surge:port=3389/tcp,start=2014-11-12,days=3,share=0.06

@@ -86,7 +86,7 @@ check "two files of one size in one list are digested first (the second is skipp
 
 # SIGKILL half way through a large file
 big=$TMP/big.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 2000000 --out "$big" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 2000000 --out "$big" --quiet
 # rows an ingest committed in steps (its segments, every 64 KB here) that
 # queries do not see: staged, or above the rows published
 unseen() { sqlite3 "$1" "select (select count(*) from segment where mask < 0 or rowid >
@@ -117,7 +117,7 @@ check "files lists what is stored ($got packets, tshark $want)" [ "$("$DS" files
 # store as it was before that ingest (opening a store wrote its schema again,
 # so a query waited for the ingest to commit, and failed after 10 s)
 big2=$TMP/big2.pcap cdb=$TMP/c.db
-"$DS" synth --geoip "$GEO" --from 2014-11-04 --to 2014-11-06 --rate 2000000 --seed 9 --out "$big2" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-04 --to 2014-11-06 --rate 2000000 --seed 9 --out "$big2" --quiet
 sqlite3 "$db" "vacuum into '$cdb'"
 "$DS" top ports --db "$cdb" -n 1000 --format json > "$TMP/before-big2"
 "$DS" ingest --db "$cdb" --geoip "$GEO" --quiet "$big2" & pid=$!
@@ -134,8 +134,8 @@ check "... and the ingest is stored after it" [ "$(sqlite3 "$cdb" 'select count(
 # here): it held everything an ingest wrote, as much again as the store grew
 walline() { grep -o "started again [0-9]* times, at most [0-9]* pages" <<<"$1"; }
 walA=$TMP/walA.pcap walB=$TMP/walB.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-20 --to 2014-11-21 --rate 500000 --seed 21 --out "$walA" --quiet
-"$DS" synth --geoip "$GEO" --from 2014-11-22 --to 2014-11-23 --rate 500000 --seed 22 --out "$walB" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-20 --to 2014-11-21 --rate 500000 --seed 21 --out "$walA" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-22 --to 2014-11-23 --rate 500000 --seed 22 --out "$walB" --quiet
 out=$(DARKSCOPE_STAGE_BYTES=65536 DARKSCOPE_WAL_BYTES=524288 "$DS" ingest --db "$TMP/wal.db" \
   --geoip "$GEO" -v -j1 "$walA" 2>&1)
 bounded=$(walline "$out")
@@ -170,7 +170,7 @@ DARKSCOPE_STAGE_BYTES=0 "$DS" ingest --db "$TMP/wal.db" --geoip "$GEO" --quiet -
 same "... and the store is what it would be without it" <(segs "$TMP/wal.db") <(segs "$TMP/wal3.db")
 # an ingest with its log so bounded, killed: the store is as it was
 big3=$TMP/big3.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-24 --to 2014-11-24 --rate 2000000 --seed 23 --out "$big3" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-24 --to 2014-11-24 --rate 2000000 --seed 23 --out "$big3" --quiet
 sqlite3 "$TMP/wal.db" "vacuum into '$TMP/wal4.db'"
 state "$TMP/wal4.db" > "$TMP/s-wal4"
 # (a pause after each step: killed half way, however fast the machine)
@@ -199,7 +199,7 @@ check "one file of 3 days read in 4 parts: 3 built ($(grep -o '[0-9]* built' <<<
 # part's rest is large enough to cut.  Each day is still built once, and the
 # store holds what one reader stores.
 small=$TMP/small.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-07 --to 2014-11-07 --rate 20000 --seed 7 --out "$small" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-07 --to 2014-11-07 --rate 20000 --seed 7 --out "$small" --quiet
 out=$("$DS" ingest --db "$TMP/u.db" --geoip "$GEO" -v -v -j2 --split 4M "$big" "$small" 2>&1)
 "$DS" ingest --db "$TMP/u1.db" --geoip "$GEO" --quiet -j1 "$big" "$small"
 check "a big file beside a small one, -j2: $(grep -c 'handed from reader' <<<"$out") parts of the big one cut off for the other reader, 4 day rollups built ($(grep -o '[0-9]* built' <<<"$out"))" \
@@ -214,7 +214,7 @@ same "... and the same files (digests, packets, time spans)" \
 # each, so their hours are emitted early, again and again) and have smaller
 # geo caches: the store holds what one reader with the whole budget stores
 mid=$TMP/mid.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-08 --to 2014-11-08 --rate 300000 --seed 8 --out "$mid" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-08 --to 2014-11-08 --rate 300000 --seed 8 --out "$mid" --quiet
 out=$("$DS" ingest --db "$TMP/j16.db" --geoip "$GEO" -v -j16 --split 1M --max-keys 4000 "$mid" 2>&1)
 "$DS" ingest --db "$TMP/j1.db" --geoip "$GEO" --quiet -j1 "$mid"
 check "16 readers with a shared budget of 4000 keys ($(grep -o '[0-9]* readers' <<<"$out" | head -1))" \
@@ -237,7 +237,7 @@ nparts=$(sqlite3 "$TMP/pa.db" "select count(*) from segday where mask = 7")
 check "a day of $(sqlite3 "$TMP/pa.db" "select sum(rows) from segday where mask = 7") keys in $nparts parts" [ "$nparts" -gt 5 ]
 same "... answers as the day in one part" <(state "$TMP/pa.db") <(state "$TMP/j1.db")
 mid2=$TMP/mid2.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-08 --to 2014-11-08 --rate 100000 --seed 11 --out "$mid2" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-08 --to 2014-11-08 --rate 100000 --seed 11 --out "$mid2" --quiet
 cp "$TMP/pa.db" "$TMP/pk.db"
 state "$TMP/pk.db" > "$TMP/pk-before"
 segs "$TMP/pk.db" > "$TMP/pk-segs"
@@ -289,7 +289,7 @@ done
 # to it (it was once per -j files: 36 times a day with -j2).  The store holds
 # what one file of the same packets gives.
 two=$TMP/twodays.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-10 --to 2014-11-11 --rate 20000 --seed 11 --out "$two" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-10 --to 2014-11-11 --rate 20000 --seed 11 --out "$two" --quiet
 mkdir -p "$TMP/rot" && editcap -i 1200 "$two" "$TMP/rot/r.pcap"
 out=$("$DS" ingest --db "$TMP/hr.db" --geoip "$GEO" -v -j2 "$TMP"/rot/*.pcap 2>&1)
 "$DS" ingest --db "$TMP/hr1.db" --geoip "$GEO" --quiet -j1 "$two"
@@ -345,7 +345,7 @@ same "two threads give the same answers as one" "$TMP/p1" "$TMP/p2"
 # readers write every day, and days are built while the other one may still
 # add hours to them.  The truth is one capture holding both.
 for s in 7 8; do
-  "$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 60000 --seed $s --out "$TMP/same$s.pcap" --quiet
+  "$SYNTH" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-03 --rate 60000 --seed $s --out "$TMP/same$s.pcap" --quiet
 done
 mergecap -F pcap -w "$TMP/same0.pcap" "$TMP/same7.pcap" "$TMP/same8.pcap"
 rm -f "$TMP/q0.db"*
@@ -363,8 +363,8 @@ same "a replay into a new store gives the same answers" "$TMP/p1" <(state "$db")
 # out-of-order days: a later day read before an earlier one; the day rollups
 # must still equal the sum of their hours
 s1=$TMP/d1.pcap; s2=$TMP/d2.pcap
-"$DS" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-02 --rate 20000 --seed 5 --out "$s1" --quiet
-"$DS" synth --geoip "$GEO" --from 2014-11-05 --to 2014-11-06 --rate 20000 --seed 6 --out "$s2" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-01 --to 2014-11-02 --rate 20000 --seed 5 --out "$s1" --quiet
+"$SYNTH" synth --geoip "$GEO" --from 2014-11-05 --to 2014-11-06 --rate 20000 --seed 6 --out "$s2" --quiet
 mergecap -a -F pcap -w "$TMP/ooo.pcap" "$s2" "$s1" "$s2"
 odb=$TMP/ooo.db; rm -f "$odb"*
 "$DS" ingest --db "$odb" --geoip "$GEO" --quiet "$TMP/ooo.pcap"
