@@ -474,11 +474,12 @@ TEST(radix_sort_orders_like_a_comparison_sort)
 	enum { N = 70000 };
 	static struct ds_kv a[N], tmp[N], want[N];
 	static uint32_t v[N], t32[N], w32[N];
-	/* keys that differ in every byte or few, in bit 63, in few values
-	 * (ties: stability), or not at all; sizes about every threshold */
+	/* keys that differ in every byte or few (as a rollup's: sensor, protocol
+	 * and port), in bit 63, in few values (ties: stability), or not at all;
+	 * sizes about the thresholds of the sorts of hashes (32, 512) and more */
 	const uint64_t masks[] = {~0ull,
 	                          0x1fffffffffffffull,
-	                          0x00e0001ffffffull ^ 0x3000000ull,
+	                          0x7ull << 37 | 0x3full << 18 | 0xffff,
 	                          0x5555555555555555ull,
 	                          0x8000000000000001ull,
 	                          0x0f0f0f0f0f0f0f0full,
