@@ -51,6 +51,7 @@ best() { # best wall time of RUNS runs of "$@" ($BEFORE runs before each); sets 
   echo "$b"
 }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.2f", n / t / 1e6}'; }
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo
 echo "## ingest, one file (decode, classify, geolocate, aggregate, commit)"
@@ -68,6 +69,27 @@ awk -v a="$t_loop" -v b="$t_nf" -v c="$t_ds" 'BEGIN {printf "darkscope / libpcap
 best $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$cap" > "$OUT/t"; t_s=$(cat "$OUT/t")
 echo "darkscope ingest -j2 (the default here: the file split between two readers): $t_s s = $(rate "$packets" "$t_s") Mpps, CPU $BEST_CPU s, peak RSS $((BEST_RSS / 1024)) MB"
 awk -v a="$t_loop" -v b="$t_nf" -v c="$t_s" -v d="$t_ds" 'BEGIN {printf "split: / libpcap loop: %.2fx, / nfpcapd: %.2fx, / -j1: %.2fx\n", a / c, b / c, d / c}'
+# The references and the ingests above are measured in blocks a minute or
+# more apart, and this machine's speed drifts by more than the margins in
+# that time (nfpcapd took 9.6-15.9 s on this capture over one day's runs):
+# the loop, nfpcapd and the ingest (both cores, then CPU 0) again, in turn,
+# PAIRS times, each ratio taken within its turn.
+rl="" rn="" ro=""
+for _ in $(seq "${PAIRS:-5}"); do
+  cat $WARM > /dev/null
+  /usr/bin/time -o "$OUT/time" -f %e build/bench_pcaploop "$cap" >/dev/null 2>&1; l=$(cat "$OUT/time")
+  rm -rf "$NF"; mkdir -p "$NF"
+  /usr/bin/time -o "$OUT/time" -f %e nfpcapd -r "$cap" -w "$NF" >/dev/null 2>&1; f=$(cat "$OUT/time")
+  eval "$BEFORE"
+  /usr/bin/time -o "$OUT/time" -f %e $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" >/dev/null 2>&1; d=$(cat "$OUT/time")
+  eval "$BEFORE"
+  /usr/bin/time -o "$OUT/time" -f %e taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" >/dev/null 2>&1; o=$(cat "$OUT/time")
+  rl="$rl $(awk -v a="$l" -v b="$d" 'BEGIN {printf "%.2f", a / b}')"
+  rn="$rn $(awk -v a="$f" -v b="$d" 'BEGIN {printf "%.2f", a / b}')"
+  ro="$ro $(awk -v a="$l" -v b="$o" 'BEGIN {printf "%.2f", a / b}')"
+done
+echo "turn by turn (the loop, nfpcapd, ingest -j1, ingest -j1 on CPU 0; ${PAIRS:-5} turns), pair by pair:"
+echo "  -j1 / loop:$rl (median $(median "$rl")x); -j1 / nfpcapd:$rn (median $(median "$rn")x); on CPU 0 / loop:$ro (median $(median "$ro")x)"
 build/bench_stages "$cap" $GEO | sed 's/^/stage: /'
 
 echo
@@ -133,7 +155,6 @@ for _ in $(seq "${PAIRS:-5}"); do
   pa=$(awk -v x="$a" -v y="$pa" 'BEGIN {print (x < y) ? x : y}')
   pb=$(awk -v x="$b" -v y="$pb" 'BEGIN {print (x < y) ? x : y}')
 done
-median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 med=$(median "$each")
 echo "two files turn by turn: one core $pa s, both cores $pb s (best of ${PAIRS:-5} each): $(awk -v a="$pa" -v b="$pb" 'BEGIN {printf "%.2f", a / b}')x; pair by pair:$each (median ${med}x)"
 echo "reference, two separate ingests (one per file, a store each): one core $qa s, both cores $qb s (best of ${PAIRS:-5}); side by side against one after the other on one core:$sep (median $(median "$sep")x)"
