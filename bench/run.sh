@@ -51,6 +51,9 @@ best() { # best wall time of RUNS runs of "$@" ($BEFORE runs before each); sets 
   echo "$b"
 }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.2f", n / t / 1e6}'; }
+# walltime CMD...: the wall seconds of one run of CMD, its output dropped
+walltime() { /usr/bin/time -o "$OUT/time" -f %e "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }; cat "$OUT/time"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo
@@ -77,16 +80,12 @@ awk -v a="$t_loop" -v b="$t_nf" -v c="$t_s" -v d="$t_ds" 'BEGIN {printf "split: 
 rl="" rn="" ro=""
 for _ in $(seq "${PAIRS:-5}"); do
   cat $WARM > /dev/null
-  /usr/bin/time -o "$OUT/time" -f %e build/bench_pcaploop "$cap" >/dev/null 2>&1; l=$(cat "$OUT/time")
+  l=$(walltime build/bench_pcaploop "$cap")
   rm -rf "$NF"; mkdir -p "$NF"
-  /usr/bin/time -o "$OUT/time" -f %e nfpcapd -r "$cap" -w "$NF" >/dev/null 2>&1; f=$(cat "$OUT/time")
-  eval "$BEFORE"
-  /usr/bin/time -o "$OUT/time" -f %e $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" >/dev/null 2>&1; d=$(cat "$OUT/time")
-  eval "$BEFORE"
-  /usr/bin/time -o "$OUT/time" -f %e taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" >/dev/null 2>&1; o=$(cat "$OUT/time")
-  rl="$rl $(awk -v a="$l" -v b="$d" 'BEGIN {printf "%.2f", a / b}')"
-  rn="$rn $(awk -v a="$f" -v b="$d" 'BEGIN {printf "%.2f", a / b}')"
-  ro="$ro $(awk -v a="$l" -v b="$o" 'BEGIN {printf "%.2f", a / b}')"
+  f=$(walltime nfpcapd -r "$cap" -w "$NF")
+  eval "$BEFORE"; d=$(walltime $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap")
+  eval "$BEFORE"; o=$(walltime taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap")
+  rl="$rl $(ratio "$l" "$d")" rn="$rn $(ratio "$f" "$d")" ro="$ro $(ratio "$l" "$o")"
 done
 echo "turn by turn (the loop, nfpcapd, ingest -j1, ingest -j1 on CPU 0; ${PAIRS:-5} turns), pair by pair:"
 echo "  -j1 / loop:$rl (median $(median "$rl")x); -j1 / nfpcapd:$rn (median $(median "$rn")x); on CPU 0 / loop:$ro (median $(median "$ro")x)"
@@ -126,30 +125,22 @@ echo "two files: $tp2 s = $(rate $p2 "$tp2") Mpps; -j2 on both cores: $(awk -v a
 # same two ingests again, turn by turn (one core, then both), PAIRS times.
 pa=999999 pb=999999 each="" sep="" qa=999999 qb=999999
 for _ in $(seq "${PAIRS:-5}"); do
-  for m in one both; do
-    eval "$BEFORE"; cat $WARM > /dev/null
-    if [ $m = one ]; then
-      /usr/bin/time -o "$OUT/time" -f %e taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half" >/dev/null 2>&1
-      a=$(cat "$OUT/time")
-    else
-      /usr/bin/time -o "$OUT/time" -f %e $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$cap" "$half" >/dev/null 2>&1
-      b=$(cat "$OUT/time")
-    fi
-  done
-  each="$each $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}')"
+  eval "$BEFORE"; cat $WARM > /dev/null
+  a=$(walltime taskset -c 0 $DS ingest -c "$OUT/bench.conf" -j1 --quiet "$cap" "$half")
+  eval "$BEFORE"; cat $WARM > /dev/null
+  b=$(walltime $DS ingest -c "$OUT/bench.conf" -j2 --quiet "$cap" "$half")
+  each="$each $(ratio "$a" "$b")"
   # the reference: the same two files ingested by two separate processes (a
   # store each, -j1), one after the other on CPU 0, then side by side on
   # both cores: what this machine gives two jobs that share nothing
   SEP="rm -f $OUT/sep1.db* $OUT/sep2.db*"
   eval "$SEP"; cat $WARM > /dev/null
-  /usr/bin/time -o "$OUT/time" -f %e taskset -c 0 sh -c "$DS ingest -c $OUT/bench.conf --db $OUT/sep1.db -j1 --quiet $cap >/dev/null 2>&1;
-    $DS ingest -c $OUT/bench.conf --db $OUT/sep2.db -j1 --quiet $half >/dev/null 2>&1"
-  sa=$(cat "$OUT/time")
+  sa=$(walltime taskset -c 0 sh -c "$DS ingest -c $OUT/bench.conf --db $OUT/sep1.db -j1 --quiet $cap >/dev/null 2>&1;
+    $DS ingest -c $OUT/bench.conf --db $OUT/sep2.db -j1 --quiet $half >/dev/null 2>&1")
   eval "$SEP"; cat $WARM > /dev/null
-  /usr/bin/time -o "$OUT/time" -f %e sh -c "$DS ingest -c $OUT/bench.conf --db $OUT/sep1.db -j1 --quiet $cap >/dev/null 2>&1 &
-    $DS ingest -c $OUT/bench.conf --db $OUT/sep2.db -j1 --quiet $half >/dev/null 2>&1; wait"
-  sb=$(cat "$OUT/time")
-  sep="$sep $(awk -v a="$sa" -v b="$sb" 'BEGIN {printf "%.2f", a / b}')"
+  sb=$(walltime sh -c "$DS ingest -c $OUT/bench.conf --db $OUT/sep1.db -j1 --quiet $cap >/dev/null 2>&1 &
+    $DS ingest -c $OUT/bench.conf --db $OUT/sep2.db -j1 --quiet $half >/dev/null 2>&1; wait")
+  sep="$sep $(ratio "$sa" "$sb")"
   qa=$(awk -v x="$sa" -v y="$qa" 'BEGIN {print (x < y) ? x : y}')
   qb=$(awk -v x="$sb" -v y="$qb" 'BEGIN {print (x < y) ? x : y}')
   pa=$(awk -v x="$a" -v y="$pa" 'BEGIN {print (x < y) ? x : y}')
